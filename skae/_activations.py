@@ -1,0 +1,56 @@
+"""Activation functions paired with their derivatives."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import expit
+
+
+def identity(Z):
+    """Return ``Z`` unchanged; shape (n_samples, n_units)."""
+    return Z
+
+
+def logistic(Z):
+    """Logistic sigmoid, computed stably by SciPy's ``expit``; keeps the dtype."""
+    return expit(Z)
+
+
+def tanh(Z):
+    """Hyperbolic tangent; keeps the dtype."""
+    return np.tanh(Z)
+
+
+def relu(Z):
+    """Rectified linear unit ``max(Z, 0)``; keeps the dtype."""
+    return np.maximum(Z, 0)
+
+
+# Derivatives take the activation's *output* A = f(Z): the forward pass keeps only A,
+# so the backward pass never needs Z.
+def identity_derivative(A):
+    """Derivative of the identity: ones shaped like ``A``."""
+    return np.ones_like(A)
+
+
+def logistic_derivative(A):
+    """Derivative of the logistic sigmoid, ``A * (1 - A)``."""
+    return A * (1 - A)
+
+
+def tanh_derivative(A):
+    """Derivative of tanh, ``1 - A ** 2``."""
+    return 1 - A**2
+
+
+def relu_derivative(A):
+    """Derivative of ReLU, 1 where ``A > 0`` and 0 elsewhere, in ``A``'s dtype."""
+    return (A > 0).astype(A.dtype)
+
+
+ACTIVATIONS = {
+    "identity": (identity, identity_derivative),
+    "logistic": (logistic, logistic_derivative),
+    "tanh": (tanh, tanh_derivative),
+    "relu": (relu, relu_derivative),
+}

@@ -1,0 +1,84 @@
+"""Reconstruction losses, their gradients and the output-layer deltas."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+from ._activations import ACTIVATIONS
+
+# Losses are means over samples *and* features with no one-half factor, so that
+# ``squared_error`` with unit weights is exactly the mean squared error that
+# ``AutoencoderTransformer.score`` reports (negated).
+
+
+def _weighted_mean(E, weights):
+    """Mean of ``E`` (n_samples, n_features), each column weighted by ``weights``."""
+    if weights is None:
+        return float(E.mean())
+    return float((E @ weights).sum() / E.size)
+
+
+def squared_error(T, A, weights=None):
+    """Mean squared error between target ``T`` and output ``A``.
+
+    ``T`` and ``A`` have shape (n_samples, n_features); ``weights`` (n_features,)
+    scales each column's contribution, ``None`` meaning all ones.
+    """
+    return _weighted_mean((A - T) ** 2, weights)
+
+
+def log_loss(T, A, weights=None):
+    """Mean binary cross-entropy of targets ``T`` in [0, 1] under outputs ``A``.
+
+    Outputs are clipped to ``[eps, 1 - eps]`` in their own dtype so that an
+    output that saturated at exactly 0 or 1 gives a large but finite loss.
+    """
+    eps = np.finfo(A.dtype).eps
+    A = np.clip(A, eps, 1 - eps)
+    return _weighted_mean(-(T * np.log(A) + (1 - T) * np.log1p(-A)), weights)
+
+
+def squared_error_gradient(T, A, weights=None):
+    """Gradient of :func:`squared_error` with respect to ``A``; shape of ``A``."""
+    G = (A - T) * (2 / A.size)
+    return G if weights is None else G * weights
+
+
+def log_loss_gradient(T, A, weights=None):
+    """Gradient of :func:`log_loss` with respect to ``A``; shape of ``A``."""
+    eps = np.finfo(A.dtype).eps
+    A = np.clip(A, eps, 1 - eps)
+    G = (A - T) / (A * (1 - A) * A.size)
+    return G if weights is None else G * weights
+
+
+LOSSES = {
+    "squared_error": (squared_error, squared_error_gradient),
+    "log_loss": (log_loss, log_loss_gradient),
+}
+
+
+def output_delta(loss, output_activation, T, A, weights=None):
+    """Gradient of the loss with respect to the output layer's pre-activation.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "log_loss"}
+    output_activation : {"identity", "logistic"}
+    T, A : ndarray of shape (n_samples, n_features)
+        Targets and outputs, in the same dtype.
+    weights : ndarray of shape (n_features,) or None
+
+    Returns
+    -------
+    delta : ndarray of shape (n_samples, n_features)
+    """
+    if loss == "log_loss" and output_activation == "logistic":
+        # The canonical pair: the sigmoid's derivative cancels the loss's
+        # denominator exactly, which also avoids dividing by A * (1 - A) -> 0.
+        delta = (A - T) * (1 / A.size)
+        return delta if weights is None else delta * weights
+    gradient = LOSSES[loss][1](T, A, weights)
+    # Non-canonical pairs (e.g. squared error under a logistic output) need the
+    # activation's derivative, which MLPRegressor's shortcut leaves out.
+    return gradient * ACTIVATIONS[output_activation][1](A)

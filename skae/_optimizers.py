@@ -1,0 +1,120 @@
+"""Stochastic gradient descent and Adam, updating parameter arrays in place."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with momentum and a learning-rate schedule.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Only their shapes and dtypes are read, to size the velocities.
+    learning_rate_init : float
+    learning_rate : {"constant", "invscaling", "adaptive"}
+    momentum : float
+    nesterov : bool
+    power_t : float
+        Exponent of the "invscaling" schedule.
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        learning_rate="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def step(self, params, grads):
+        """Move each array of ``params`` against its gradient, in place."""
+        for param, grad, velocity in zip(params, grads, self.velocities):
+            velocity *= self.momentum
+            velocity -= self.learning_rate * grad
+            if self.nesterov:
+                param += self.momentum * velocity
+                param -= self.learning_rate * grad
+            else:
+                param += velocity
+
+    def end_epoch(self, time_step):
+        """Apply the "invscaling" decay after ``time_step`` samples seen."""
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self):
+        """Called when progress stalls; returns ``(stop, message)``.
+
+        The "adaptive" schedule divides the learning rate by 5 and carries on
+        until it falls below 1e-6.
+        """
+        if self.schedule != "adaptive":
+            return True, "Training loss did not improve more than tol."
+        if self.learning_rate <= 1e-6:
+            return True, "Learning rate too small."
+        self.learning_rate /= 5.0
+        return False, f"Setting learning rate to {self.learning_rate:f}."
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014) with bias-corrected step size.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Only their shapes and dtypes are read, to size the moment estimates.
+    learning_rate_init, beta_1, beta_2, epsilon : float
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moments = [np.zeros_like(p) for p in params]
+        self.second_moments = [np.zeros_like(p) for p in params]
+
+    @property
+    def learning_rate(self):
+        """The bias-corrected step size of the last update."""
+        t = max(self.t, 1)
+        # A Python float, so that float32 parameters are not promoted to float64.
+        return float(
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**t)
+            / (1 - self.beta_1**t)
+        )
+
+    def step(self, params, grads):
+        """Move each array of ``params`` by the Adam update, in place."""
+        self.t += 1
+        step_size = self.learning_rate
+        for param, grad, m, v in zip(
+            params, grads, self.first_moments, self.second_moments
+        ):
+            m *= self.beta_1
+            m += (1 - self.beta_1) * grad
+            v *= self.beta_2
+            v += (1 - self.beta_2) * grad**2
+            param -= step_size * m / (np.sqrt(v) + self.epsilon)
+
+    def end_epoch(self, time_step):
+        """Adam keeps no schedule."""
+
+    def trigger_stopping(self):
+        """Called when progress stalls; Adam always stops."""
+        return True, "Training loss did not improve more than tol."

@@ -1,0 +1,346 @@
+"""The stochastic epoch loop, the L-BFGS driver and whole-data evaluation."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+
+from ._losses import LOSSES, output_delta
+from ._network import backward, forward, pack, penalty, unpack
+from ._scaling import scale_input, scale_output, unscale_output
+
+# Rows per chunk for whole-data passes (L-BFGS, validation, transform, score):
+# big enough for efficient matrix products, small enough that a dense scaled
+# chunk of sparse or large X stays far below the size of X.
+CHUNK_ROWS = 2048
+
+
+@dataclass
+class Objective:
+    """What the network minimises: its layers' activations, the loss and penalty."""
+
+    activations: list
+    loss: str
+    output_activation: str
+    alpha: float
+    scaling: object
+
+
+@dataclass
+class History:
+    """Training record, copied by the estimator into its fitted attributes.
+
+    ``loss``, ``loss_curve``, ``best_loss`` are in the units of X (the weighted
+    objective of :func:`skae._scaling.fit_scaling`, plus the L2 penalty);
+    validation scores are the negative mean squared error in the units of X.
+    """
+
+    loss: float = np.inf
+    loss_curve: list = field(default_factory=list)
+    best_loss: float | None = np.inf
+    validation_scores: list | None = None
+    best_validation_score: float | None = None
+    n_iter: int = 0
+    t: int = 0
+
+
+def _dense(X):
+    """A dense view of a row batch of X."""
+    return X.toarray() if sp.issparse(X) else X
+
+
+def batch_loss_and_gradients(X, coefs, intercepts, objective, alpha):
+    """Loss (dimensionless) and gradients for one batch of raw rows ``X``.
+
+    ``X`` (n_samples, n_features) is dense or sparse; only this batch is made
+    dense. ``alpha`` is passed separately so that whole-data passes can add the
+    penalty once instead of once per chunk.
+    """
+    scaling = objective.scaling
+    X = _dense(X)
+    X_in = scale_input(X, scaling)
+    target = X_in if scaling.target_is_input else scale_output(X, scaling)
+    outputs = forward(X_in, coefs, intercepts, objective.activations)
+    loss = LOSSES[objective.loss][0](target, outputs[-1], scaling.weights)
+    delta = output_delta(
+        objective.loss, objective.output_activation, target, outputs[-1], scaling.weights
+    )
+    coef_grads, intercept_grads = backward(
+        outputs, delta, coefs, objective.activations, alpha
+    )
+    return loss + penalty(coefs, alpha, X.shape[0]), coef_grads, intercept_grads
+
+
+def encode(X, coefs, intercepts, activations, scaling):
+    """Codes (n_samples, n_components) of raw rows X, computed chunk by chunk."""
+    return _chunked(
+        X, lambda X: forward(scale_input(_dense(X), scaling), coefs, intercepts,
+                             activations)[-1]
+    )
+
+
+def decode(Z, coefs, intercepts, activations, scaling):
+    """Reconstructions in the units of X from codes Z (n_samples, n_components)."""
+    return _chunked(
+        Z, lambda Z: unscale_output(
+            forward(Z, coefs, intercepts, activations)[-1], scaling
+        )
+    )
+
+
+def squared_errors(X, coefs, intercepts, activations, scaling):
+    """Per-sample mean squared reconstruction error (n_samples,), units of X."""
+
+    def errors(X):
+        X = _dense(X)
+        outputs = forward(scale_input(X, scaling), coefs, intercepts, activations)
+        X_hat = unscale_output(outputs[-1], scaling)
+        return ((X_hat - X) ** 2).mean(axis=1)
+
+    return _chunked(X, errors)
+
+
+def _chunked(X, function):
+    """Apply ``function`` to row chunks of X and stack the results."""
+    if X.shape[0] <= CHUNK_ROWS:
+        return function(X)
+    return np.concatenate(
+        [function(X[rows]) for rows in gen_batches(X.shape[0], CHUNK_ROWS)]
+    )
+
+
+def _check_finite(value, what, advice):
+    """Refuse to go on once the loss or the weights have overflowed."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(
+            f"Training diverged: the {what} became non-finite. {advice} The model "
+            "was left as it was before this fit."
+        )
+
+
+def fit_stochastic(
+    X,
+    coefs,
+    intercepts,
+    objective,
+    optimizer,
+    history,
+    random_state,
+    *,
+    max_iter,
+    batch_size,
+    shuffle,
+    tol,
+    n_iter_no_change,
+    early_stopping,
+    validation_fraction,
+    learning_rate_init,
+    incremental,
+    verbose,
+):
+    """Train ``coefs`` and ``intercepts`` in place with minibatch updates.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Raw training rows; batches are taken by index, never copied whole.
+    coefs, intercepts : list of ndarray
+        Updated in place.
+    objective : Objective
+    optimizer : SGD or Adam
+    history : History
+        Extended in place and returned.
+    random_state : numpy.random.RandomState
+        Drives the validation split and the shuffling.
+    max_iter : int
+        Epochs in this call (one when ``incremental``).
+    batch_size : int
+        Already clipped to the number of training rows.
+    tol, n_iter_no_change, early_stopping, validation_fraction, shuffle, verbose
+        As in ``MLPRegressor``; ``tol`` is relative to ``scaling.loss_scale``.
+    learning_rate_init : float
+        Only named in the divergence message.
+    incremental : bool
+        One epoch, no stopping rule and no convergence warning (``partial_fit``).
+
+    Returns
+    -------
+    history : History
+    """
+    scaling = objective.scaling
+    params = coefs + intercepts
+    tolerance = tol * scaling.loss_scale
+    advice = (
+        f"The step size learning_rate_init={learning_rate_init!r} is too large for "
+        "this data and network: lower learning_rate_init (for example by 10x)."
+    )
+    train_rows = np.arange(X.shape[0])
+    if early_stopping:
+        train_rows, validation_rows = train_test_split(
+            train_rows, test_size=validation_fraction, random_state=random_state
+        )
+        if validation_rows.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small for early_stopping=True: increase "
+                f"validation_fraction={validation_fraction!r} or the number of samples."
+            )
+        X_validation = X[np.sort(validation_rows)]
+        if history.validation_scores is None:
+            history.validation_scores = []
+            history.best_validation_score = -np.inf
+        history.best_loss = None
+        best_params = [p.copy() for p in params]
+    n_train = train_rows.shape[0]
+    no_improvement_count = 0
+    for _ in range(max_iter):
+        if shuffle:
+            train_rows = random_state.permutation(train_rows)
+        accumulated_loss = 0.0
+        for batch in gen_batches(n_train, batch_size):
+            rows = train_rows[batch]
+            loss, coef_grads, intercept_grads = batch_loss_and_gradients(
+                X[rows], coefs, intercepts, objective, objective.alpha
+            )
+            _check_finite(loss, "training loss", advice)
+            optimizer.step(params, coef_grads + intercept_grads)
+            accumulated_loss += loss * rows.shape[0]
+        for param in params:
+            _check_finite(param, "network weights", advice)
+
+        history.n_iter += 1
+        history.t += n_train
+        history.loss = accumulated_loss / n_train * scaling.loss_scale
+        history.loss_curve.append(history.loss)
+        optimizer.end_epoch(history.t)
+        message = f"Iteration {history.n_iter}, loss = {history.loss:.8f}"
+        if early_stopping:
+            score = -float(
+                squared_errors(
+                    X_validation, coefs, intercepts, objective.activations, scaling
+                ).mean()
+            )
+            history.validation_scores.append(score)
+            message += f", validation score = {score:.8f}"
+            if score < history.best_validation_score + tolerance:
+                no_improvement_count += 1
+            else:
+                no_improvement_count = 0
+            if score > history.best_validation_score:
+                history.best_validation_score = score
+                best_params = [p.copy() for p in params]
+        else:
+            if history.loss > history.best_loss - tolerance:
+                no_improvement_count += 1
+            else:
+                no_improvement_count = 0
+            history.best_loss = min(history.best_loss, history.loss)
+        if verbose:
+            print(message)
+        if incremental:
+            break
+        if no_improvement_count > n_iter_no_change:
+            stop, reason = optimizer.trigger_stopping()
+            if verbose:
+                print(
+                    f"{'Validation score' if early_stopping else 'Training loss'} did "
+                    f"not improve more than tol={tol} for {n_iter_no_change} "
+                    f"consecutive epochs. {reason}"
+                )
+            if stop:
+                break
+            no_improvement_count = 0
+    else:
+        if not incremental:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+    if early_stopping:
+        # The weights that scored best on the held-out rows, not the last ones.
+        for param, best in zip(params, best_params):
+            param[...] = best
+    return history
+
+
+def fit_lbfgs(
+    X, coefs, intercepts, objective, history, units, *, max_iter, max_fun, tol, verbose
+):
+    """Train with SciPy's L-BFGS-B on the whole of X, processed in row chunks.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        Starting point; the optimum is returned, not written into them.
+    objective : Objective
+    history : History
+        Extended with one ``loss_curve`` entry per L-BFGS iteration.
+    units : list of int
+        Layer widths, to unpack the flat parameter vector.
+    max_iter, max_fun, tol, verbose
+        As in ``MLPRegressor`` (``tol`` is SciPy's ``gtol``).
+
+    Returns
+    -------
+    coefs, intercepts : list of ndarray
+    history : History
+    """
+    dtype = coefs[0].dtype
+    n_samples = X.shape[0]
+    scaling = objective.scaling
+
+    def loss_and_gradient(theta):
+        coefs, intercepts = unpack(theta, units, dtype)
+        total = penalty(coefs, objective.alpha, n_samples)
+        coef_grads = [2 * objective.alpha / n_samples * c for c in coefs]
+        intercept_grads = [np.zeros_like(b) for b in intercepts]
+        for rows in gen_batches(n_samples, CHUNK_ROWS):
+            share = (rows.stop - rows.start) / n_samples
+            loss, chunk_coef_grads, chunk_intercept_grads = batch_loss_and_gradients(
+                X[rows], coefs, intercepts, objective, 0.0
+            )
+            total += share * loss
+            for grad, chunk_grad in zip(
+                coef_grads + intercept_grads, chunk_coef_grads + chunk_intercept_grads
+            ):
+                grad += share * chunk_grad
+        return total, pack(coef_grads, intercept_grads)
+
+    def record(intermediate_result):
+        history.loss_curve.append(float(intermediate_result.fun) * scaling.loss_scale)
+        if verbose:
+            print(
+                f"Iteration {len(history.loss_curve)}, "
+                f"loss = {history.loss_curve[-1]:.8f}"
+            )
+
+    result = minimize(
+        loss_and_gradient,
+        pack(coefs, intercepts),
+        method="L-BFGS-B",
+        jac=True,
+        callback=record,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations "
+            f"({result.message}). Increase max_iter or max_fun.",
+            ConvergenceWarning,
+        )
+    coefs, intercepts = unpack(result.x, units, dtype)
+    loss = float(result.fun) * scaling.loss_scale
+    _check_finite(loss, "training loss", "Try solver='adam' or a larger alpha.")
+    history.n_iter += result.nit
+    history.t += result.nit * n_samples
+    history.loss = loss
+    history.best_loss = min(history.loss_curve, default=loss)
+    return coefs, intercepts, history
