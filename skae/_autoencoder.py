@@ -294,7 +294,10 @@ class AutoencoderTransformer(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions({"identity", "logistic"})],
         "loss": [StrOptions(set(LOSSES))],
@@ -336,7 +339,7 @@ class AutoencoderTransformer(
         alpha=0.0001,
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init=0.003,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -451,7 +454,10 @@ class AutoencoderTransformer(
             coefs = [coef.copy() for coef in self.coefs_]
             intercepts = [intercept.copy() for intercept in self.intercepts_]
             history = History(
-                **{name: copy.copy(getattr(self, name + "_")) for name in History.__annotations__}
+                **{
+                    name: copy.copy(getattr(self, name + "_"))
+                    for name in History.__annotations__
+                }
             )
         objective = Objective(
             activations, self.loss, self.output_activation, self.alpha, scaling
@@ -568,6 +574,7 @@ class AutoencoderTransformer(
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole data as one batch.",
                 UserWarning,
+                stacklevel=2,
             )
             return n_samples
         return self.batch_size

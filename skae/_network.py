@@ -25,9 +25,12 @@ def layer_activations(n_hidden, activation, output_activation):
     or rectifying code throws away information the decoder needs (a ReLU code cost
     2.5x in held-out error on 784-d data).
     """
-    return [activation] * n_hidden + ["identity"] + [activation] * n_hidden + [
-        output_activation
-    ]
+    return (
+        [activation] * n_hidden
+        + ["identity"]
+        + [activation] * n_hidden
+        + [output_activation]
+    )
 
 
 def initialize(units, activations, dtype, random_state):
@@ -48,7 +51,7 @@ def initialize(units, activations, dtype, random_state):
     intercepts : list of ndarray, ``intercepts[i]`` of shape (units[i + 1],)
     """
     coefs, intercepts = [], []
-    for fan_in, fan_out, name in zip(units[:-1], units[1:], activations):
+    for fan_in, fan_out, name in zip(units[:-1], units[1:], activations, strict=True):
         # Glorot & Bengio (2010); the logistic's smaller slope wants a narrower range.
         factor = 2.0 if name == "logistic" else 6.0
         bound = np.sqrt(factor / (fan_in + fan_out))
@@ -70,7 +73,7 @@ def forward(X, coefs, intercepts, activations):
         ``X`` followed by each layer's output, (n_samples, units[i]).
     """
     outputs = [X]
-    for coef, intercept, name in zip(coefs, intercepts, activations):
+    for coef, intercept, name in zip(coefs, intercepts, activations, strict=True):
         Z = outputs[-1] @ coef
         Z += intercept
         outputs.append(ACTIVATIONS[name][0](Z))
@@ -111,7 +114,7 @@ def backward(outputs, delta, coefs, activations, alpha):
 
 
 def penalty(coefs, alpha, n_samples):
-    """L2 penalty ``alpha * sum ||W||^2 / n_samples``, MLPRegressor's scaled to our loss.
+    """L2 penalty ``alpha * sum ||W||^2 / n_samples``, as MLPRegressor's.
 
     MLPRegressor halves both its squared loss and its penalty; our losses carry no
     one-half factor, so neither does the penalty and ``alpha`` keeps its meaning.
@@ -128,7 +131,7 @@ def pack(coefs, intercepts):
 
 def unpack(theta, units, dtype):
     """Inverse of :func:`pack` for a network of the given ``units``, in ``dtype``."""
-    shapes = [(a, b) for a, b in zip(units[:-1], units[1:])]
+    shapes = [(a, b) for a, b in zip(units[:-1], units[1:], strict=True)]
     shapes += [(b,) for b in units[1:]]
     arrays, start = [], 0
     for shape in shapes:

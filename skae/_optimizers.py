@@ -39,7 +39,7 @@ class SGD:
 
     def step(self, params, grads):
         """Move each array of ``params`` against its gradient, in place."""
-        for param, grad, velocity in zip(params, grads, self.velocities):
+        for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
             if self.nesterov:
@@ -51,7 +51,9 @@ class SGD:
     def end_epoch(self, time_step):
         """Apply the "invscaling" decay after ``time_step`` samples seen."""
         if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+            self.learning_rate = (
+                self.learning_rate_init / (time_step + 1) ** self.power_t
+            )
 
     def trigger_stopping(self):
         """Called when progress stalls; returns ``(stop, message)``.
@@ -94,9 +96,7 @@ class Adam:
         t = max(self.t, 1)
         # A Python float, so that float32 parameters are not promoted to float64.
         return float(
-            self.learning_rate_init
-            * np.sqrt(1 - self.beta_2**t)
-            / (1 - self.beta_1**t)
+            self.learning_rate_init * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         )
 
     def step(self, params, grads):
@@ -104,7 +104,7 @@ class Adam:
         self.t += 1
         step_size = self.learning_rate
         for param, grad, m, v in zip(
-            params, grads, self.first_moments, self.second_moments
+            params, grads, self.first_moments, self.second_moments, strict=True
         ):
             m *= self.beta_1
             m += (1 - self.beta_1) * grad

@@ -14,7 +14,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 # of small scale unreconstructed; a large value approaches a loss on standardised
 # columns, which spends capacity on low-variance pixels and loses to PCA on raw
 # digits. Chosen by measurement, see the Notes of AutoencoderTransformer.
-STANDARDISED_SHARE = 1.0
+STANDARDISED_SHARE = 0.1
 
 # Rows per chunk when a statistic is accumulated over dense X, so that no
 # float64 copy of a float32 X is ever made whole.
@@ -108,7 +108,10 @@ def fit_scaling(X, loss, output_activation, dtype):
     else:
         if output_activation == "logistic":
             low, high = _min_max(X)
-            output_offset, output_scale = low, _nonzero_scale(high - low, low, n_samples)
+            output_offset, output_scale = (
+                low,
+                _nonzero_scale(high - low, low, n_samples),
+            )
         else:
             output_offset, output_scale = mean, std
         share = STANDARDISED_SHARE

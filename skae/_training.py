@@ -70,7 +70,11 @@ def batch_loss_and_gradients(X, coefs, intercepts, objective, alpha):
     outputs = forward(X_in, coefs, intercepts, objective.activations)
     loss = LOSSES[objective.loss][0](target, outputs[-1], scaling.weights)
     delta = output_delta(
-        objective.loss, objective.output_activation, target, outputs[-1], scaling.weights
+        objective.loss,
+        objective.output_activation,
+        target,
+        outputs[-1],
+        scaling.weights,
     )
     coef_grads, intercept_grads = backward(
         outputs, delta, coefs, objective.activations, alpha
@@ -81,17 +85,20 @@ def batch_loss_and_gradients(X, coefs, intercepts, objective, alpha):
 def encode(X, coefs, intercepts, activations, scaling):
     """Codes (n_samples, n_components) of raw rows X, computed chunk by chunk."""
     return _chunked(
-        X, lambda X: forward(scale_input(_dense(X), scaling), coefs, intercepts,
-                             activations)[-1]
+        X,
+        lambda X: forward(
+            scale_input(_dense(X), scaling), coefs, intercepts, activations
+        )[-1],
     )
 
 
 def decode(Z, coefs, intercepts, activations, scaling):
     """Reconstructions in the units of X from codes Z (n_samples, n_components)."""
     return _chunked(
-        Z, lambda Z: unscale_output(
+        Z,
+        lambda Z: unscale_output(
             forward(Z, coefs, intercepts, activations)[-1], scaling
-        )
+        ),
     )
 
 
@@ -197,6 +204,10 @@ def fit_stochastic(
             history.best_validation_score = -np.inf
         history.best_loss = None
         best_params = [p.copy() for p in params]
+    else:
+        history.validation_scores = history.best_validation_score = None
+        if history.best_loss is None:
+            history.best_loss = np.inf
     n_train = train_rows.shape[0]
     no_improvement_count = 0
     for _ in range(max_iter):
@@ -262,10 +273,11 @@ def fit_stochastic(
                 f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
     if early_stopping:
         # The weights that scored best on the held-out rows, not the last ones.
-        for param, best in zip(params, best_params):
+        for param, best in zip(params, best_params, strict=True):
             param[...] = best
     return history
 
@@ -309,7 +321,9 @@ def fit_lbfgs(
             )
             total += share * loss
             for grad, chunk_grad in zip(
-                coef_grads + intercept_grads, chunk_coef_grads + chunk_intercept_grads
+                coef_grads + intercept_grads,
+                chunk_coef_grads + chunk_intercept_grads,
+                strict=True,
             ):
                 grad += share * chunk_grad
         return total, pack(coef_grads, intercept_grads)
@@ -335,6 +349,7 @@ def fit_lbfgs(
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun.",
             ConvergenceWarning,
+            stacklevel=2,
         )
     coefs, intercepts = unpack(result.x, units, dtype)
     loss = float(result.fun) * scaling.loss_scale

@@ -1,0 +1,187 @@
+"""Tests for the layer plan, initialisation, packing and backpropagation."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skae._activations import ACTIVATIONS
+from skae._network import (
+    forward,
+    initialize,
+    layer_activations,
+    layer_units,
+    pack,
+    penalty,
+    unpack,
+)
+from skae._scaling import fit_scaling
+from skae._training import Objective, batch_loss_and_gradients
+
+SUPPORTED = [
+    ("squared_error", "identity"),
+    ("squared_error", "logistic"),
+    ("log_loss", "logistic"),
+]
+
+
+@pytest.mark.parametrize(
+    ("n_features", "hidden", "n_components", "expected"),
+    [
+        (64, (32,), 2, [64, 32, 2, 32, 64]),
+        (10, (), 3, [10, 3, 10]),
+        (8, (6, 4), 2, [8, 6, 4, 2, 4, 6, 8]),
+        (5, [4], 2, [5, 4, 2, 4, 5]),
+    ],
+)
+def test_layer_units(n_features, hidden, n_components, expected):
+    assert layer_units(n_features, hidden, n_components) == expected
+
+
+@pytest.mark.parametrize(
+    ("n_hidden", "expected"),
+    [
+        (0, ["identity", "logistic"]),
+        (1, ["tanh", "identity", "tanh", "logistic"]),
+        (2, ["tanh", "tanh", "identity", "tanh", "tanh", "logistic"]),
+    ],
+)
+def test_layer_activations(n_hidden, expected):
+    names = layer_activations(n_hidden, "tanh", "logistic")
+    assert names == expected
+    # One activation per weight layer of the matching layer plan.
+    units = layer_units(7, (5,) * n_hidden, 2)
+    assert len(names) == len(units) - 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hidden", [(), (4,), (6, 3)])
+def test_initialize_shapes_dtype_and_bounds(hidden, dtype):
+    units = layer_units(9, hidden, 2)
+    activations = layer_activations(len(hidden), "logistic", "identity")
+    coefs, intercepts = initialize(units, activations, dtype, np.random.RandomState(0))
+    assert len(coefs) == len(intercepts) == len(units) - 1
+    for i, (coef, intercept, name) in enumerate(
+        zip(coefs, intercepts, activations, strict=True)
+    ):
+        assert coef.shape == (units[i], units[i + 1])
+        assert intercept.shape == (units[i + 1],)
+        assert coef.dtype == dtype
+        assert intercept.dtype == dtype
+        assert_array_equal(intercept, 0)
+        factor = 2.0 if name == "logistic" else 6.0
+        bound = np.sqrt(factor / (units[i] + units[i + 1]))
+        assert np.all(np.abs(coef) <= bound)
+        # Uniform draws fill a good part of the range, not a tiny corner of it.
+        assert np.abs(coef).max() > 0.3 * bound
+
+
+def test_initialize_same_seed_same_arrays():
+    units = layer_units(6, (4,), 2)
+    activations = layer_activations(1, "relu", "identity")
+    first = initialize(units, activations, np.float64, np.random.RandomState(0))
+    second = initialize(units, activations, np.float64, np.random.RandomState(0))
+    other = initialize(units, activations, np.float64, np.random.RandomState(1))
+    for a, b in zip(first[0] + first[1], second[0] + second[1], strict=True):
+        assert_array_equal(a, b)
+    assert not np.array_equal(first[0][0], other[0][0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("hidden", [(), (4,), (6, 3)])
+def test_pack_unpack_round_trip(hidden, dtype):
+    units = layer_units(5, hidden, 2)
+    activations = layer_activations(len(hidden), "tanh", "identity")
+    rng = np.random.RandomState(0)
+    coefs, intercepts = initialize(units, activations, dtype, rng)
+    intercepts = [rng.normal(size=b.shape).astype(dtype) for b in intercepts]
+    theta = pack(coefs, intercepts)
+    n_params = sum(a * b + b for a, b in zip(units[:-1], units[1:], strict=True))
+    assert theta.shape == (n_params,)
+    assert theta.dtype == np.float64
+    new_coefs, new_intercepts = unpack(theta, units, dtype)
+    for new, old in zip(new_coefs + new_intercepts, coefs + intercepts, strict=True):
+        assert new.dtype == dtype
+        assert_array_equal(new, old)
+
+
+def test_forward_returns_every_layer():
+    units = layer_units(5, (4,), 2)
+    activations = layer_activations(1, "relu", "logistic")
+    rng = np.random.RandomState(0)
+    coefs, intercepts = initialize(units, activations, np.float64, rng)
+    X = rng.normal(size=(7, 5))
+    outputs = forward(X, coefs, intercepts, activations)
+    assert [o.shape for o in outputs] == [(7, u) for u in units]
+    assert outputs[0] is X
+    expected = ACTIVATIONS["logistic"][0](outputs[-2] @ coefs[-1] + intercepts[-1])
+    assert_allclose(outputs[-1], expected, rtol=1e-12)
+
+
+def test_penalty_formula():
+    coefs = [np.ones((2, 3)), np.full((3, 2), 2.0)]
+    # alpha * (6 * 1 + 6 * 4) / n_samples
+    assert_allclose(penalty(coefs, 0.5, 10), 0.5 * 30 / 10, rtol=1e-12)
+
+
+def _central_difference(function, theta, h=1e-6):
+    """Central finite-difference gradient of the scalar ``function``."""
+    gradient = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        gradient[i] = (function(theta + step) - function(theta - step)) / (2 * h)
+    return gradient
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+@pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_gradient_matches_finite_difference(activation, loss, output_activation, alpha):
+    rng = np.random.RandomState(0)
+    n_samples, n_features, hidden, n_components = 7, 5, (4,), 2
+    if loss == "log_loss":
+        X = rng.uniform(0, 1, size=(n_samples, n_features))
+    else:
+        X = rng.normal(loc=3.0, scale=2.0, size=(n_samples, n_features))
+    units = layer_units(n_features, hidden, n_components)
+    activations = layer_activations(len(hidden), activation, output_activation)
+    coefs, intercepts = initialize(units, activations, np.float64, rng)
+    # Non-zero biases, so that their gradients are exercised away from the start.
+    intercepts = [rng.normal(scale=0.1, size=b.shape) for b in intercepts]
+    scaling = fit_scaling(X, loss, output_activation, np.float64)
+    objective = Objective(activations, loss, output_activation, alpha, scaling)
+
+    def loss_only(theta):
+        coefs, intercepts = unpack(theta, units, np.float64)
+        return batch_loss_and_gradients(X, coefs, intercepts, objective, alpha)[0]
+
+    theta = pack(coefs, intercepts)
+    value, coef_grads, intercept_grads = batch_loss_and_gradients(
+        X, coefs, intercepts, objective, alpha
+    )
+    assert_allclose(value, loss_only(theta), rtol=1e-14)
+    for grad, param in zip(
+        coef_grads + intercept_grads, coefs + intercepts, strict=True
+    ):
+        assert grad.shape == param.shape
+    analytic = pack(coef_grads, intercept_grads)
+    numeric = _central_difference(loss_only, theta)
+    relative_error = np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric)
+    assert relative_error < 1e-5
+
+
+def test_penalty_adds_l2_gradient():
+    """The penalty adds ``2 * alpha * W / n_samples`` to each weight gradient."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(7, 5))
+    units = layer_units(5, (4,), 2)
+    activations = layer_activations(1, "tanh", "identity")
+    coefs, intercepts = initialize(units, activations, np.float64, rng)
+    scaling = fit_scaling(X, "squared_error", "identity", np.float64)
+    objective = Objective(activations, "squared_error", "identity", 0.1, scaling)
+    _, with_penalty, _ = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.1)
+    _, without, _ = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.0)
+    for a, b, coef in zip(with_penalty, without, coefs, strict=True):
+        assert_allclose(a - b, 2 * 0.1 * coef / 7, rtol=1e-10, atol=1e-14)
