@@ -25,16 +25,21 @@ _CHUNK_ROWS = 4096
 class Scaling:
     """How the network sees the data, and how its loss weighs each column.
 
-    The network's input is ``(X - input_offset) / input_scale`` and its target and
-    output live in ``(X - output_offset) / output_scale``. ``weights`` (or ``None``
-    for all ones) multiply each column's error in that space, and ``loss_scale``
-    converts the resulting dimensionless loss back into the units of X.
+    The network's input is ``(X - input_offset) * input_inverse`` and its target
+    is ``(X - output_offset) * output_inverse``; an output ``A`` means
+    ``output_offset + A * output_scale`` in the units of X. Constant columns have
+    zero scale and inverse: the network neither sees them nor predicts them, and
+    they are reconstructed exactly. ``weights`` (or ``None`` for all ones) multiply
+    each column's error in the network's space, and ``loss_scale`` converts the
+    resulting dimensionless loss back into the units of X. When
+    ``target_is_input`` the two spaces coincide and one scaled batch serves both.
     """
 
     input_offset: np.ndarray
-    input_scale: np.ndarray
+    input_inverse: np.ndarray
     output_offset: np.ndarray
     output_scale: np.ndarray
+    output_inverse: np.ndarray
     weights: np.ndarray | None
     loss_scale: float
     target_is_input: bool
@@ -69,12 +74,16 @@ def _min_max(X):
     return low, high
 
 
-def _nonzero_scale(scale, mean, n_samples):
-    """``scale`` with 1 for columns that are constant up to float64 round-off."""
+def _informative_scale(scale, mean, n_samples):
+    """``scale`` with 0 for columns that are constant up to float64 round-off."""
     eps = np.finfo(np.float64).eps
     constant = scale <= n_samples * eps * np.abs(mean)
-    constant |= scale == 0
-    return np.where(constant, 1.0, scale)
+    return np.where(constant, 0.0, scale)
+
+
+def _inverse(scale):
+    """``1 / scale``, and 0 where the scale is 0."""
+    return np.divide(1.0, scale, out=np.zeros_like(scale), where=scale > 0)
 
 
 def fit_scaling(X, loss, output_activation, dtype):
@@ -92,12 +101,12 @@ def fit_scaling(X, loss, output_activation, dtype):
     squared error plus ``s`` times each column's error relative to its own
     variance, brought back to X units by ``v``. Columns of equal variance get
     ``w_j = 1`` (plain MSE); a column a million times smaller than the rest still
-    carries as much weight as an average column. Predicting every column's mean
-    gives ``J = v``; the network minimises ``J / v``.
+    counts ``s / (1 + s)`` as much as an average column, instead of nothing.
+    Predicting every column's mean gives ``J = v``; the network minimises ``J / v``.
     """
     n_samples = X.shape[0]
     mean, var = _moments(X)
-    std = _nonzero_scale(np.sqrt(var), mean, n_samples)
+    std = _informative_scale(np.sqrt(var), mean, n_samples)
     mean_var = float(var.mean())
     loss_scale = mean_var if mean_var > 0 else 1.0
 
@@ -108,38 +117,38 @@ def fit_scaling(X, loss, output_activation, dtype):
     else:
         if output_activation == "logistic":
             low, high = _min_max(X)
-            output_offset, output_scale = (
-                low,
-                _nonzero_scale(high - low, low, n_samples),
-            )
+            output_offset = low
+            output_scale = _informative_scale(high - low, low, n_samples)
         else:
             output_offset, output_scale = mean, std
         share = STANDARDISED_SHARE
-        column_weights = (1 + share * mean_var / std**2) / (1 + share)
+        # Constant columns get weight 0: their reconstruction is exact anyway.
+        column_weights = (1 + share * mean_var * _inverse(std) ** 2) / (1 + share)
         weights = column_weights * output_scale**2 / loss_scale
 
     def cast(a):
         return None if a is None else a.astype(dtype)
 
     return Scaling(
-        cast(mean),
-        cast(std),
-        cast(output_offset),
-        cast(output_scale),
-        cast(weights),
-        loss_scale,
+        input_offset=cast(mean),
+        input_inverse=cast(_inverse(std)),
+        output_offset=cast(output_offset),
+        output_scale=cast(output_scale),
+        output_inverse=cast(_inverse(output_scale)),
+        weights=cast(weights),
+        loss_scale=loss_scale,
         target_is_input=loss == "squared_error" and output_activation == "identity",
     )
 
 
 def scale_input(X, scaling):
     """Standardise a dense batch X (n_samples, n_features); returns a new array."""
-    return (X - scaling.input_offset) / scaling.input_scale
+    return (X - scaling.input_offset) * scaling.input_inverse
 
 
 def scale_output(X, scaling):
     """Map a dense batch X into the network's output space; returns a new array."""
-    return (X - scaling.output_offset) / scaling.output_scale
+    return (X - scaling.output_offset) * scaling.output_inverse
 
 
 def unscale_output(A, scaling):

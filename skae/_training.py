@@ -132,6 +132,9 @@ def _check_finite(value, what, advice):
         )
 
 
+# Overflow is caught by _check_finite, which raises an error that names the fix;
+# NumPy's own warnings would only bury it.
+@np.errstate(over="ignore", invalid="ignore")
 def fit_stochastic(
     X,
     coefs,
@@ -282,6 +285,7 @@ def fit_stochastic(
     return history
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def fit_lbfgs(
     X, coefs, intercepts, objective, history, units, *, max_iter, max_fun, tol, verbose
 ):
