@@ -21,6 +21,11 @@ from ._scaling import scale_input, scale_output, unscale_output
 # chunk of sparse or large X stays far below the size of X.
 CHUNK_ROWS = 2048
 
+# Warnings raised here point at the user's fit or partial_fit call: above the
+# warning stand the errstate wrapper, AutoencoderTransformer._fit, the public
+# method and scikit-learn's _fit_context wrapper.
+_USER_FRAME = 6
+
 
 @dataclass
 class Objective:
@@ -274,9 +279,9 @@ def fit_stochastic(
         if not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
-                "the optimization hasn't converged yet.",
+                "the optimization hasn't converged yet. Increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=_USER_FRAME,
             )
     if early_stopping:
         # The weights that scored best on the held-out rows, not the last ones.
@@ -353,7 +358,7 @@ def fit_lbfgs(
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun.",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=_USER_FRAME,
         )
     coefs, intercepts = unpack(result.x, units, dtype)
     loss = float(result.fun) * scaling.loss_scale
