@@ -552,12 +552,18 @@ class AutoencoderTransformer(
         if not first_pass:
             expected = layer_units(X.shape[1], hidden, self.n_components)
             fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-            if expected != fitted:
+            activations = layer_activations(
+                len(hidden), self.activation, self.output_activation
+            )
+            if expected != fitted or activations != self._layer_activations:
                 raise ValueError(
                     f"Cannot continue training a network of layer widths {fitted} "
-                    f"with hidden_layer_sizes={self.hidden_layer_sizes!r} and "
-                    f"n_components={self.n_components!r}: restore them, or set "
-                    "warm_start=False to train a new network."
+                    f"and activations {self._layer_activations} with "
+                    f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
+                    f"n_components={self.n_components!r}, "
+                    f"activation={self.activation!r} and "
+                    f"output_activation={self.output_activation!r}: restore them, "
+                    "or start a new network with fit and warm_start=False."
                 )
         return hidden
 

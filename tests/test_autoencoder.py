@@ -490,10 +490,16 @@ def test_partial_fit_refuses_early_stopping(digits):
         AutoencoderTransformer(early_stopping=True).partial_fit(digits)
 
 
-def test_warm_start_refuses_a_changed_architecture(digits, small_model_params):
+@pytest.mark.parametrize(
+    "change",
+    [dict(hidden_layer_sizes=(4,)), dict(n_components=2), dict(activation="tanh")],
+)
+def test_warm_start_refuses_a_changed_architecture(digits, small_model_params, change):
     ae = AutoencoderTransformer(**small_model_params, warm_start=True).fit(digits)
     with pytest.raises(ValueError, match="warm_start=False"):
-        ae.set_params(hidden_layer_sizes=(4,)).fit(digits)
+        ae.set_params(**change).fit(digits)
+    with pytest.raises(ValueError, match="Cannot continue training"):
+        ae.partial_fit(digits)
 
 
 def test_large_batch_size_is_clipped_with_a_warning(digits):
