@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
+from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
@@ -16,8 +17,8 @@ from ._losses import LOSSES, output_delta
 from ._network import backward, forward, pack, penalty, unpack
 from ._scaling import scale_input, scale_output, unscale_output
 
-# Rows per chunk for whole-data passes (L-BFGS, validation, transform, score):
-# big enough for efficient matrix products, small enough that a dense scaled
+# Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
+# score): big enough for efficient matrix products, small enough that a dense
 # chunk of sparse or large X stays far below the size of X.
 CHUNK_ROWS = 2048
 
@@ -88,19 +89,24 @@ def batch_loss_and_gradients(X, coefs, intercepts, objective, alpha):
 
 
 def encode(X, coefs, intercepts, activations, scaling):
-    """Codes (n_samples, n_components) of raw rows X, computed chunk by chunk."""
-    return _chunked(
-        X,
-        lambda X: forward(
-            scale_input(_dense(X), scaling), coefs, intercepts, activations
-        )[-1],
+    """Codes (n_samples, n_components) of raw rows X, dense or sparse."""
+    # The input scaling folded into the first layer, ((X - m) * s) @ W + b =
+    # X @ (s W) + (b - (m s) @ W): sparse X stays sparse and dense X is not
+    # copied to be scaled.
+    first_coef = coefs[0] * scaling.input_inverse[:, None]
+    first_intercept = (
+        intercepts[0] - (scaling.input_offset * scaling.input_inverse) @ (coefs[0])
     )
+    coefs = [first_coef, *coefs[1:]]
+    intercepts = [first_intercept, *intercepts[1:]]
+    return _chunked(X, coefs, lambda X: forward(X, coefs, intercepts, activations)[-1])
 
 
 def decode(Z, coefs, intercepts, activations, scaling):
     """Reconstructions in the units of X from codes Z (n_samples, n_components)."""
     return _chunked(
         Z,
+        coefs,
         lambda Z: unscale_output(
             forward(Z, coefs, intercepts, activations)[-1], scaling
         ),
@@ -116,15 +122,27 @@ def squared_errors(X, coefs, intercepts, activations, scaling):
         X_hat = unscale_output(outputs[-1], scaling)
         return ((X_hat - X) ** 2).mean(axis=1)
 
-    return _chunked(X, errors)
+    return _chunked(X, coefs, errors)
 
 
-def _chunked(X, function):
+def chunk_rows(coefs):
+    """Rows per chunk of a whole-data pass through the network of ``coefs``.
+
+    A chunk's temporaries (a dense copy of the input and every layer's output)
+    stay within scikit-learn's ``working_memory``, and at most ``CHUNK_ROWS``.
+    """
+    width = 2 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
+    budget = get_config()["working_memory"] * 2**20
+    return int(np.clip(budget // (width * coefs[0].itemsize), 1, CHUNK_ROWS))
+
+
+def _chunked(X, coefs, function):
     """Apply ``function`` to row chunks of X and stack the results."""
-    if X.shape[0] <= CHUNK_ROWS:
+    rows = chunk_rows(coefs)
+    if X.shape[0] <= rows:
         return function(X)
     return np.concatenate(
-        [function(X[rows]) for rows in gen_batches(X.shape[0], CHUNK_ROWS)]
+        [function(X[chunk]) for chunk in gen_batches(X.shape[0], rows)]
     )
 
 
@@ -323,7 +341,7 @@ def fit_lbfgs(
         total = penalty(coefs, objective.alpha, n_samples)
         coef_grads = [2 * objective.alpha / n_samples * c for c in coefs]
         intercept_grads = [np.zeros_like(b) for b in intercepts]
-        for rows in gen_batches(n_samples, CHUNK_ROWS):
+        for rows in gen_batches(n_samples, chunk_rows(coefs)):
             share = (rows.stop - rows.start) / n_samples
             loss, chunk_coef_grads, chunk_intercept_grads = batch_loss_and_gradients(
                 X[rows], coefs, intercepts, objective, 0.0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
 from sklearn.datasets import load_digits, make_swiss_roll
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -203,9 +204,14 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
 
     monkeypatch.setattr(skae._training, "_dense", spy)
     ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, solver=solver)
-    ae.fit(X).transform(X)
-    ae.score(X)
+    ae.fit(X)
     assert max(densified) <= skae._training.CHUNK_ROWS < X.shape[0]
+    densified.clear()
+    ae.transform(X)
+    assert densified == []  # the encoder folds the scaling into its first layer
+    with config_context(working_memory=1):
+        ae.score(X)
+    assert max(densified) * 30 * 8 <= 2**20
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):
