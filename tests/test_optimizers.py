@@ -27,40 +27,30 @@ def test_sgd_without_momentum(learning_rate_init):
         assert_array_equal(param, exp)
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
 @pytest.mark.parametrize("momentum", [0.5, 0.6, 0.7, 0.8, 0.9])
-def test_sgd_with_momentum(momentum):
+def test_sgd_with_momentum(momentum, nesterov):
     rng = np.random.RandomState(0)
     lr = 0.1
     params = _random_arrays(rng)
-    optimizer = SGD(params, lr, momentum=momentum, nesterov=False)
+    optimizer = SGD(params, lr, momentum=momentum, nesterov=nesterov)
     velocities = _random_arrays(rng)
     optimizer.velocities = [v.copy() for v in velocities]
     grads = _random_arrays(rng)
-    updates = [momentum * v - lr * g for v, g in zip(velocities, grads, strict=True)]
+    velocities = [momentum * v - lr * g for v, g in zip(velocities, grads, strict=True)]
+    # Nesterov's step looks ahead: one more momentum step along the new velocity.
+    updates = (
+        [momentum * v - lr * g for v, g in zip(velocities, grads, strict=True)]
+        if nesterov
+        else velocities
+    )
     expected = [p + u for p, u in zip(params, updates, strict=True)]
     optimizer.step(params, grads)
-    for exp, param, update, velocity in zip(
-        expected, params, updates, optimizer.velocities, strict=True
+    for exp, param, velocity, new_velocity in zip(
+        expected, params, velocities, optimizer.velocities, strict=True
     ):
         assert_allclose(param, exp, rtol=1e-14, atol=1e-15)
-        assert_allclose(velocity, update, rtol=1e-14, atol=1e-15)
-
-
-@pytest.mark.parametrize("momentum", [0.5, 0.6, 0.7, 0.8, 0.9])
-def test_sgd_with_nesterov(momentum):
-    rng = np.random.RandomState(0)
-    lr = 0.1
-    params = _random_arrays(rng)
-    optimizer = SGD(params, lr, momentum=momentum, nesterov=True)
-    velocities = _random_arrays(rng)
-    optimizer.velocities = [v.copy() for v in velocities]
-    grads = _random_arrays(rng)
-    updates = [momentum * v - lr * g for v, g in zip(velocities, grads, strict=True)]
-    updates = [momentum * u - lr * g for u, g in zip(updates, grads, strict=True)]
-    expected = [p + u for p, u in zip(params, updates, strict=True)]
-    optimizer.step(params, grads)
-    for exp, param in zip(expected, params, strict=True):
-        assert_allclose(param, exp, rtol=1e-14, atol=1e-15)
+        assert_allclose(new_velocity, velocity, rtol=1e-14, atol=1e-15)
 
 
 def test_sgd_first_steps_from_zero_velocity():
