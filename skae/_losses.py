@@ -79,6 +79,8 @@ def output_delta(loss, output_activation, T, A, weights=None):
         delta = (A - T) * (1 / A.size)
         return delta if weights is None else delta * weights
     gradient = LOSSES[loss][1](T, A, weights)
+    if output_activation == "identity":
+        return gradient
     # Non-canonical pairs (e.g. squared error under a logistic output) need the
     # activation's derivative, which MLPRegressor's shortcut leaves out.
     return gradient * ACTIVATIONS[output_activation][1](A)

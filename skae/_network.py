@@ -109,7 +109,8 @@ def backward(outputs, delta, coefs, activations, alpha):
         # The input layer's delta is never needed: the data is not a parameter.
         if i > 0:
             delta = delta @ coefs[i].T
-            delta *= ACTIVATIONS[activations[i - 1]][1](outputs[i])
+            if activations[i - 1] != "identity":  # the linear code, for one
+                delta *= ACTIVATIONS[activations[i - 1]][1](outputs[i])
     return coef_grads, intercept_grads
 
 
