@@ -94,9 +94,8 @@ def encode(X, coefs, intercepts, activations, scaling):
     # X @ (s W) + (b - (m s) @ W): sparse X stays sparse and dense X is not
     # copied to be scaled.
     first_coef = coefs[0] * scaling.input_inverse[:, None]
-    first_intercept = (
-        intercepts[0] - (scaling.input_offset * scaling.input_inverse) @ (coefs[0])
-    )
+    offset = scaling.input_offset * scaling.input_inverse
+    first_intercept = intercepts[0] - offset @ coefs[0]
     coefs = [first_coef, *coefs[1:]]
     intercepts = [first_intercept, *intercepts[1:]]
     return _chunked(X, coefs, lambda X: forward(X, coefs, intercepts, activations)[-1])

@@ -64,6 +64,18 @@ def test_sgd_first_steps_from_zero_velocity():
     assert_allclose(params[0], -(0.1 + 0.19) * grad[0], rtol=1e-14)
 
 
+def _adam_reference(params, ms, vs, grads, t, lr, beta_1, beta_2, epsilon):
+    """Adam's update written out: the new parameters, moments and step size."""
+    ms = [beta_1 * m + (1 - beta_1) * g for m, g in zip(ms, grads, strict=True)]
+    vs = [beta_2 * v + (1 - beta_2) * g**2 for v, g in zip(vs, grads, strict=True)]
+    step = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    params = [
+        p - step * m / (np.sqrt(v) + epsilon)
+        for p, m, v in zip(params, ms, vs, strict=True)
+    ]
+    return params, ms, vs, step
+
+
 @pytest.mark.parametrize("beta_1", [0.9, 0.95])
 @pytest.mark.parametrize("beta_2", [0.995, 0.999])
 def test_adam_step_from_state(beta_1, beta_2):
@@ -77,13 +89,9 @@ def test_adam_step_from_state(beta_1, beta_2):
     optimizer.second_moments = [v.copy() for v in vs]
     optimizer.t = t - 1
     grads = _random_arrays(rng)
-    ms = [beta_1 * m + (1 - beta_1) * g for m, g in zip(ms, grads, strict=True)]
-    vs = [beta_2 * v + (1 - beta_2) * g**2 for v, g in zip(vs, grads, strict=True)]
-    learning_rate = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-    expected = [
-        p - learning_rate * m / (np.sqrt(v) + epsilon)
-        for p, m, v in zip(params, ms, vs, strict=True)
-    ]
+    expected, _, _, learning_rate = _adam_reference(
+        params, ms, vs, grads, t, lr, beta_1, beta_2, epsilon
+    )
     optimizer.step(params, grads)
     assert optimizer.t == t
     assert_allclose(optimizer.learning_rate, learning_rate, rtol=1e-14)
@@ -104,13 +112,9 @@ def test_adam_first_steps():
     ms = [np.zeros_like(p) for p in params]
     vs = [np.zeros_like(p) for p in params]
     for t in (1, 2):
-        ms = [beta_1 * m + (1 - beta_1) * g for m, g in zip(ms, grads, strict=True)]
-        vs = [beta_2 * v + (1 - beta_2) * g**2 for v, g in zip(vs, grads, strict=True)]
-        step = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        expected = [
-            e - step * m / (np.sqrt(v) + epsilon)
-            for e, m, v in zip(expected, ms, vs, strict=True)
-        ]
+        expected, ms, vs, _ = _adam_reference(
+            expected, ms, vs, grads, t, lr, beta_1, beta_2, epsilon
+        )
         optimizer.step(params, grads)
         for exp, param in zip(expected, params, strict=True):
             assert_allclose(param, exp, rtol=1e-12, atol=1e-15)
