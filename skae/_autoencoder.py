@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
 from ._losses import LOSSES
-from ._network import initialize, layer_activations, layer_units
+from ._network import initialize, layer_activations, layer_units, pack
 from ._optimizers import SGD, Adam
 from ._scaling import fit_scaling
 from ._training import (
@@ -31,6 +31,7 @@ from ._training import (
     encode,
     fit_lbfgs,
     fit_stochastic,
+    fold_input_scaling,
     squared_errors,
 )
 
@@ -461,9 +462,9 @@ class AutoencoderTransformer(
         else:
             random_state = self._random_state
             activations, scaling = self._layer_activations, self._scaling
-            # Train copies, so that a diverging fit leaves the fitted model intact.
-            coefs = [coef.copy() for coef in self.coefs_]
-            intercepts = [intercept.copy() for intercept in self.intercepts_]
+            # The solvers never write into these, so a diverging fit leaves the
+            # fitted model intact.
+            coefs, intercepts = self.coefs_, self.intercepts_
             history = History(
                 **{
                     name: copy.copy(getattr(self, name + "_"))
@@ -491,8 +492,9 @@ class AutoencoderTransformer(
             if incremental and hasattr(self, "_optimizer") and not first_pass:
                 optimizer = copy.deepcopy(self._optimizer)
             else:
-                optimizer = self._make_optimizer(coefs + intercepts)
-            history = fit_stochastic(
+                # The training loop updates one flat vector of all parameters.
+                optimizer = self._make_optimizer([pack(coefs, intercepts, X.dtype)])
+            coefs, intercepts, history = fit_stochastic(
                 X,
                 coefs,
                 intercepts,
@@ -519,6 +521,12 @@ class AutoencoderTransformer(
         self.n_components_ = self.n_components
         self._layer_activations, self._scaling = activations, scaling
         self._random_state = random_state
+        # Folded once here rather than in every transform call: it costs a pass
+        # over the first weight matrix, more than encoding a few rows does.
+        n_encoder = len(coefs) // 2
+        self._encoder = fold_input_scaling(
+            coefs[:n_encoder], intercepts[:n_encoder], scaling
+        )
         return self
 
     def _check_params(self, X, first_pass, incremental):
@@ -612,13 +620,7 @@ class AutoencoderTransformer(
         check_is_fitted(self)
         X = self._validate_X(X)
         n_encoder = len(self.coefs_) // 2
-        return encode(
-            X,
-            self.coefs_[:n_encoder],
-            self.intercepts_[:n_encoder],
-            self._layer_activations[:n_encoder],
-            self._scaling,
-        )
+        return encode(X, *self._encoder, self._layer_activations[:n_encoder])
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.

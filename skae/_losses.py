@@ -84,3 +84,26 @@ def output_delta(loss, output_activation, T, A, weights=None):
     # Non-canonical pairs (e.g. squared error under a logistic output) need the
     # activation's derivative, which MLPRegressor's shortcut leaves out.
     return gradient * ACTIVATIONS[output_activation][1](A)
+
+
+def loss_and_output_delta(loss, output_activation, T, A, weights=None, scratch=None):
+    """The loss and :func:`output_delta` together, reusing ``A``'s memory.
+
+    The training loop's hot path: for the squared error under an identity output
+    the residual goes into ``scratch`` (same shape as ``A``) and the delta
+    overwrites ``A``, so no array the size of a batch is allocated. Other pairs
+    fall back on :func:`output_delta`.
+
+    Returns
+    -------
+    loss : float
+    delta : ndarray of shape (n_samples, n_features)
+    """
+    if loss == "squared_error" and output_activation == "identity":
+        residual = np.subtract(A, T, out=scratch)
+        factor = 2 / A.size if weights is None else weights * (2 / A.size)
+        delta = np.multiply(residual, factor, out=A)
+        # sum_ij w_j R_ij^2 / size, as half the dot product of R and delta.
+        return float(np.vdot(residual, delta)) / 2, delta
+    value = LOSSES[loss][0](T, A, weights)
+    return value, output_delta(loss, output_activation, T, A, weights)

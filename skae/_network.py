@@ -4,7 +4,7 @@
 
 import numpy as np
 
-from ._activations import ACTIVATIONS
+from ._activations import activate_inplace, multiply_derivative_inplace
 
 
 def layer_units(n_features, hidden_layer_sizes, n_components):
@@ -61,11 +61,20 @@ def initialize(units, activations, dtype, random_state):
     return coefs, intercepts
 
 
-def forward(X, coefs, intercepts, activations):
+def forward(X, coefs, intercepts, activations, out=None):
     """Run ``X`` (n_samples, units[0]) through the given layers.
 
     Any contiguous slice of the network's lists works, so the encoder and the
     decoder are ``forward`` over the first and the second half.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, units[0])
+    coefs, intercepts, activations : lists, one entry per layer
+    out : list of ndarray, optional
+        One C-contiguous array of shape (n_samples, units[i + 1]) per layer to
+        write its output into, so that the training loop allocates nothing per
+        minibatch.
 
     Returns
     -------
@@ -73,26 +82,47 @@ def forward(X, coefs, intercepts, activations):
         ``X`` followed by each layer's output, (n_samples, units[i]).
     """
     outputs = [X]
-    for coef, intercept, name in zip(coefs, intercepts, activations, strict=True):
-        Z = outputs[-1] @ coef
+    for i, (coef, intercept, name) in enumerate(
+        zip(coefs, intercepts, activations, strict=True)
+    ):
+        # ``@`` also takes the sparse X that encode folds its scaling around.
+        Z = (
+            outputs[-1] @ coef
+            if out is None
+            else np.matmul(outputs[-1], coef, out=out[i])
+        )
         Z += intercept
-        outputs.append(ACTIVATIONS[name][0](Z))
+        outputs.append(activate_inplace(name, Z))
     return outputs
 
 
-def backward(outputs, delta, coefs, activations, alpha):
+def backward(
+    outputs,
+    delta,
+    coefs,
+    activations,
+    alpha,
+    coef_grads=None,
+    intercept_grads=None,
+    deltas=None,
+):
     """Gradients of the batch loss plus the L2 penalty :func:`penalty`.
 
     Parameters
     ----------
     outputs : list of ndarray
-        From :func:`forward` over the whole network.
+        From :func:`forward` over the whole network; the last one is not read.
     delta : ndarray of shape (n_samples, units[-1])
         Gradient of the loss with respect to the last pre-activation.
     coefs : list of ndarray
     activations : list of str
     alpha : float
         L2 penalty strength.
+    coef_grads, intercept_grads : lists of ndarray, optional
+        Arrays shaped like the coefs and intercepts to write the gradients into.
+    deltas : list of ndarray, optional
+        Scratch arrays of shape (n_samples, units[i]) for the hidden layers'
+        deltas, ``i = 1 .. n_layers - 1``.
 
     Returns
     -------
@@ -100,17 +130,21 @@ def backward(outputs, delta, coefs, activations, alpha):
     """
     n_samples = outputs[0].shape[0]
     n_layers = len(coefs)
-    coef_grads = [None] * n_layers
-    intercept_grads = [None] * n_layers
+    if coef_grads is None:
+        coef_grads = [np.empty_like(coef) for coef in coefs]
+        intercept_grads = [np.empty_like(coef[0]) for coef in coefs]
     for i in range(n_layers - 1, -1, -1):
-        coef_grads[i] = outputs[i].T @ delta
-        coef_grads[i] += (2 * alpha / n_samples) * coefs[i]
-        intercept_grads[i] = delta.sum(axis=0)
+        np.matmul(outputs[i].T, delta, out=coef_grads[i])
+        if alpha:
+            coef_grads[i] += (2 * alpha / n_samples) * coefs[i]
+        # A matrix-vector product sums the rows faster than np.sum here.
+        np.matmul(np.ones(n_samples, delta.dtype), delta, out=intercept_grads[i])
         # The input layer's delta is never needed: the data is not a parameter.
         if i > 0:
-            delta = delta @ coefs[i].T
-            if activations[i - 1] != "identity":  # the linear code, for one
-                delta *= ACTIVATIONS[activations[i - 1]][1](outputs[i])
+            delta = np.matmul(
+                delta, coefs[i].T, out=None if deltas is None else deltas[i - 1]
+            )
+            multiply_derivative_inplace(activations[i - 1], delta, outputs[i])
     return coef_grads, intercept_grads
 
 
@@ -123,21 +157,27 @@ def penalty(coefs, alpha, n_samples):
     return alpha * sum(float(np.vdot(coef, coef)) for coef in coefs) / n_samples
 
 
-def pack(coefs, intercepts):
-    """Concatenate all parameters into one flat float64 vector for SciPy."""
+def pack(coefs, intercepts, dtype=np.float64):
+    """Concatenate all parameters, coefs first, into one new flat array."""
     return np.concatenate([a.ravel() for a in (*coefs, *intercepts)]).astype(
-        np.float64, copy=False
+        dtype, copy=False
     )
 
 
 def unpack(theta, units, dtype):
-    """Inverse of :func:`pack` for a network of the given ``units``, in ``dtype``."""
+    """Coefs and intercepts of a network of ``units`` as views of flat ``theta``.
+
+    ``theta`` is cast to ``dtype`` first if it has another dtype; otherwise the
+    arrays returned share its memory, which lets the training loop update every
+    parameter with one operation on ``theta``.
+    """
+    theta = theta.astype(dtype, copy=False)
     shapes = [(a, b) for a, b in zip(units[:-1], units[1:], strict=True)]
     shapes += [(b,) for b in units[1:]]
     arrays, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        arrays.append(theta[start : start + size].reshape(shape).astype(dtype))
+        arrays.append(theta[start : start + size].reshape(shape))
         start += size
     n_layers = len(units) - 1
     return arrays[:n_layers], arrays[n_layers:]

@@ -40,11 +40,13 @@ class SGD:
     def step(self, params, grads):
         """Move each array of ``params`` against its gradient, in place."""
         for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
+            # One scratch array holds every product, so a step allocates only it.
+            scaled_grad = np.multiply(grad, self.learning_rate, out=np.empty_like(grad))
             velocity *= self.momentum
-            velocity -= self.learning_rate * grad
+            velocity -= scaled_grad
             if self.nesterov:
-                param += self.momentum * velocity
-                param -= self.learning_rate * grad
+                param -= scaled_grad
+                param += np.multiply(velocity, self.momentum, out=scaled_grad)
             else:
                 param += velocity
 
@@ -106,11 +108,20 @@ class Adam:
         for param, grad, m, v in zip(
             params, grads, self.first_moments, self.second_moments, strict=True
         ):
+            # Every product goes through one scratch array: the update costs a
+            # dozen passes over the parameters and a single allocation.
+            scratch = np.multiply(grad, 1 - self.beta_1, out=np.empty_like(grad))
             m *= self.beta_1
-            m += (1 - self.beta_1) * grad
+            m += scratch
+            np.multiply(grad, grad, out=scratch)
+            scratch *= 1 - self.beta_2
             v *= self.beta_2
-            v += (1 - self.beta_2) * grad**2
-            param -= step_size * m / (np.sqrt(v) + self.epsilon)
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += self.epsilon
+            np.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            param -= scratch
 
     def end_epoch(self, time_step):
         """Adam keeps no schedule."""

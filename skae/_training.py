@@ -13,9 +13,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
-from ._losses import LOSSES, output_delta
+from ._losses import loss_and_output_delta
 from ._network import backward, forward, pack, penalty, unpack
-from ._scaling import scale_input, scale_output, unscale_output
+from ._scaling import scale_input, unscale_output
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
 # score): big enough for efficient matrix products, small enough that a dense
@@ -62,42 +62,103 @@ def _dense(X):
     return X.toarray() if sp.issparse(X) else X
 
 
-def batch_loss_and_gradients(X, coefs, intercepts, objective, alpha):
+class Workspace:
+    """Arrays that every minibatch reuses: scaled input, layer outputs, deltas.
+
+    Sized for ``batch_size`` rows; a shorter last batch uses their first rows.
+    Allocating them once per fit, instead of once per minibatch, is what keeps
+    the training loop within a small margin of the time of its matrix products.
+    """
+
+    def __init__(self, units, batch_size, dtype):
+        def rows(width):
+            return np.empty((batch_size, width), dtype=dtype)
+
+        self.inputs = rows(units[0])
+        self.targets = rows(units[-1])
+        self.outputs = [rows(width) for width in units[1:]]
+        self.residuals = rows(units[-1])
+        self.deltas = [rows(width) for width in units[1:-1]]
+
+    def first(self, n_samples):
+        """The workspace's arrays cut to ``n_samples`` rows (contiguous views)."""
+        view = Workspace.__new__(Workspace)
+        for name, value in vars(self).items():
+            cut = (
+                [a[:n_samples] for a in value]
+                if isinstance(value, list)
+                else value[:n_samples]
+            )
+            setattr(view, name, cut)
+        return view
+
+
+def batch_loss_and_gradients(
+    X, coefs, intercepts, objective, alpha, workspace=None, grads=None
+):
     """Loss (dimensionless) and gradients for one batch of raw rows ``X``.
 
     ``X`` (n_samples, n_features) is dense or sparse; only this batch is made
     dense. ``alpha`` is passed separately so that whole-data passes can add the
-    penalty once instead of once per chunk.
+    penalty once instead of once per chunk. With a :class:`Workspace` and
+    ``grads`` (coef and intercept gradient arrays to overwrite) nothing the
+    size of the batch or of the network is allocated.
     """
     scaling = objective.scaling
     X = _dense(X)
-    X_in = scale_input(X, scaling)
-    target = X_in if scaling.target_is_input else scale_output(X, scaling)
-    outputs = forward(X_in, coefs, intercepts, objective.activations)
-    loss = LOSSES[objective.loss][0](target, outputs[-1], scaling.weights)
-    delta = output_delta(
+    n_samples = X.shape[0]
+    space = workspace.first(n_samples) if workspace is not None else None
+
+    def buffer(name):
+        return None if space is None else getattr(space, name)
+
+    X_in = np.subtract(X, scaling.input_offset, out=buffer("inputs"))
+    X_in *= scaling.input_inverse
+    if scaling.target_is_input:
+        target = X_in
+    else:
+        target = np.subtract(X, scaling.output_offset, out=buffer("targets"))
+        target *= scaling.output_inverse
+    outputs = forward(
+        X_in, coefs, intercepts, objective.activations, out=buffer("outputs")
+    )
+    loss, delta = loss_and_output_delta(
         objective.loss,
         objective.output_activation,
         target,
         outputs[-1],
         scaling.weights,
+        scratch=buffer("residuals"),
     )
     coef_grads, intercept_grads = backward(
-        outputs, delta, coefs, objective.activations, alpha
+        outputs,
+        delta,
+        coefs,
+        objective.activations,
+        alpha,
+        *(grads or (None, None)),
+        deltas=buffer("deltas"),
     )
-    return loss + penalty(coefs, alpha, X.shape[0]), coef_grads, intercept_grads
+    return loss + penalty(coefs, alpha, n_samples), coef_grads, intercept_grads
 
 
-def encode(X, coefs, intercepts, activations, scaling):
-    """Codes (n_samples, n_components) of raw rows X, dense or sparse."""
-    # The input scaling folded into the first layer, ((X - m) * s) @ W + b =
-    # X @ (s W) + (b - (m s) @ W): sparse X stays sparse and dense X is not
-    # copied to be scaled.
+def fold_input_scaling(coefs, intercepts, scaling):
+    """The encoder's layers with the input standardisation folded into the first.
+
+    ``((X - m) * s) @ W + b = X @ (s W) + (b - (m s) @ W)``: raw rows, dense or
+    sparse, then go straight into :func:`encode`, with no scaled copy of X.
+    """
     first_coef = coefs[0] * scaling.input_inverse[:, None]
     offset = scaling.input_offset * scaling.input_inverse
     first_intercept = intercepts[0] - offset @ coefs[0]
-    coefs = [first_coef, *coefs[1:]]
-    intercepts = [first_intercept, *intercepts[1:]]
+    return [first_coef, *coefs[1:]], [first_intercept, *intercepts[1:]]
+
+
+def encode(X, coefs, intercepts, activations):
+    """Codes (n_samples, n_components) of raw rows X, dense or sparse.
+
+    ``coefs`` and ``intercepts`` are the encoder's, from :func:`fold_input_scaling`.
+    """
     return _chunked(X, coefs, lambda X: forward(X, coefs, intercepts, activations)[-1])
 
 
@@ -112,16 +173,22 @@ def decode(Z, coefs, intercepts, activations, scaling):
     )
 
 
-def squared_errors(X, coefs, intercepts, activations, scaling):
-    """Per-sample mean squared reconstruction error (n_samples,), units of X."""
+def squared_errors(X, coefs, intercepts, activations, scaling, rows=None):
+    """Per-sample mean squared reconstruction error (n_samples,), units of X.
+
+    With ``rows`` (indices), only those rows of X are scored, gathered chunk by
+    chunk rather than copied out of X together.
+    """
 
     def errors(X):
         X = _dense(X)
         outputs = forward(scale_input(X, scaling), coefs, intercepts, activations)
-        X_hat = unscale_output(outputs[-1], scaling)
-        return ((X_hat - X) ** 2).mean(axis=1)
+        residual = unscale_output(outputs[-1], scaling)
+        residual -= X
+        residual **= 2
+        return residual.mean(axis=1)
 
-    return _chunked(X, coefs, errors)
+    return _chunked(X, coefs, errors, rows)
 
 
 def chunk_rows(coefs):
@@ -135,13 +202,17 @@ def chunk_rows(coefs):
     return int(np.clip(budget // (width * coefs[0].itemsize), 1, CHUNK_ROWS))
 
 
-def _chunked(X, coefs, function):
-    """Apply ``function`` to row chunks of X and stack the results."""
-    rows = chunk_rows(coefs)
-    if X.shape[0] <= rows:
+def _chunked(X, coefs, function, rows=None):
+    """Apply ``function`` to row chunks of X (or of ``X[rows]``) and stack them."""
+    n_rows = X.shape[0] if rows is None else rows.shape[0]
+    size = chunk_rows(coefs)
+    if rows is None and n_rows <= size:
         return function(X)
     return np.concatenate(
-        [function(X[chunk]) for chunk in gen_batches(X.shape[0], rows)]
+        [
+            function(X[chunk] if rows is None else X[rows[chunk]])
+            for chunk in gen_batches(n_rows, size)
+        ]
     )
 
 
@@ -177,16 +248,18 @@ def fit_stochastic(
     incremental,
     verbose,
 ):
-    """Train ``coefs`` and ``intercepts`` in place with minibatch updates.
+    """Train a network from ``coefs`` and ``intercepts`` with minibatch updates.
 
     Parameters
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
         Raw training rows; batches are taken by index, never copied whole.
     coefs, intercepts : list of ndarray
-        Updated in place.
+        Starting point; the trained arrays are returned, these are not written.
     objective : Objective
     optimizer : SGD or Adam
+        Built for, or continued from, the flat parameter vector of
+        :func:`skae._network.pack`.
     history : History
         Extended in place and returned.
     random_state : numpy.random.RandomState
@@ -204,10 +277,20 @@ def fit_stochastic(
 
     Returns
     -------
+    coefs, intercepts : list of ndarray
     history : History
     """
     scaling = objective.scaling
-    params = coefs + intercepts
+    dtype = coefs[0].dtype
+    units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
+    # All parameters, and all gradients, live in one flat array each: the
+    # optimizer then updates the whole network with a few whole-array
+    # operations, and the caller's arrays are never written to.
+    theta = pack(coefs, intercepts, dtype)
+    coefs, intercepts = unpack(theta, units, dtype)
+    gradient = np.empty_like(theta)
+    grads = unpack(gradient, units, dtype)
+    workspace = Workspace(units, batch_size, dtype)
     tolerance = tol * scaling.loss_scale
     advice = (
         f"The step size learning_rate_init={learning_rate_init!r} is too large for "
@@ -223,12 +306,12 @@ def fit_stochastic(
                 "The validation set is too small for early_stopping=True: increase "
                 f"validation_fraction={validation_fraction!r} or the number of samples."
             )
-        X_validation = X[np.sort(validation_rows)]
+        validation_rows.sort()
         if history.validation_scores is None:
             history.validation_scores = []
             history.best_validation_score = -np.inf
         history.best_loss = None
-        best_params = [p.copy() for p in params]
+        best_theta = theta.copy()
     else:
         history.validation_scores = history.best_validation_score = None
         if history.best_loss is None:
@@ -241,14 +324,13 @@ def fit_stochastic(
         accumulated_loss = 0.0
         for batch in gen_batches(n_train, batch_size):
             rows = train_rows[batch]
-            loss, coef_grads, intercept_grads = batch_loss_and_gradients(
-                X[rows], coefs, intercepts, objective, objective.alpha
+            loss, _, _ = batch_loss_and_gradients(
+                X[rows], coefs, intercepts, objective, objective.alpha, workspace, grads
             )
             _check_finite(loss, "training loss", advice)
-            optimizer.step(params, coef_grads + intercept_grads)
+            optimizer.step([theta], [gradient])
             accumulated_loss += loss * rows.shape[0]
-        for param in params:
-            _check_finite(param, "network weights", advice)
+        _check_finite(theta, "network weights", advice)
 
         history.n_iter += 1
         history.t += n_train
@@ -259,7 +341,12 @@ def fit_stochastic(
         if early_stopping:
             score = -float(
                 squared_errors(
-                    X_validation, coefs, intercepts, objective.activations, scaling
+                    X,
+                    coefs,
+                    intercepts,
+                    objective.activations,
+                    scaling,
+                    rows=validation_rows,
                 ).mean()
             )
             history.validation_scores.append(score)
@@ -270,7 +357,7 @@ def fit_stochastic(
                 no_improvement_count = 0
             if score > history.best_validation_score:
                 history.best_validation_score = score
-                best_params = [p.copy() for p in params]
+                best_theta[...] = theta
         else:
             if history.loss > history.best_loss - tolerance:
                 no_improvement_count += 1
@@ -302,9 +389,8 @@ def fit_stochastic(
             )
     if early_stopping:
         # The weights that scored best on the held-out rows, not the last ones.
-        for param, best in zip(params, best_params, strict=True):
-            param[...] = best
-    return history
+        theta[...] = best_theta
+    return coefs, intercepts, history
 
 
 @np.errstate(over="ignore", invalid="ignore")
@@ -334,25 +420,26 @@ def fit_lbfgs(
     dtype = coefs[0].dtype
     n_samples = X.shape[0]
     scaling = objective.scaling
+    n_coefs = sum(coef.size for coef in coefs)
+    rows_per_chunk = min(chunk_rows(coefs), n_samples)
+    workspace = Workspace(units, rows_per_chunk, dtype)
+    n_params = n_coefs + sum(intercept.size for intercept in intercepts)
+    chunk_gradient = np.empty(n_params, dtype)
+    chunk_grads = unpack(chunk_gradient, units, dtype)
 
     def loss_and_gradient(theta):
         coefs, intercepts = unpack(theta, units, dtype)
         total = penalty(coefs, objective.alpha, n_samples)
-        coef_grads = [2 * objective.alpha / n_samples * c for c in coefs]
-        intercept_grads = [np.zeros_like(b) for b in intercepts]
-        for rows in gen_batches(n_samples, chunk_rows(coefs)):
+        gradient = np.zeros_like(theta)
+        gradient[:n_coefs] = (2 * objective.alpha / n_samples) * theta[:n_coefs]
+        for rows in gen_batches(n_samples, rows_per_chunk):
             share = (rows.stop - rows.start) / n_samples
-            loss, chunk_coef_grads, chunk_intercept_grads = batch_loss_and_gradients(
-                X[rows], coefs, intercepts, objective, 0.0
+            loss, _, _ = batch_loss_and_gradients(
+                X[rows], coefs, intercepts, objective, 0.0, workspace, chunk_grads
             )
             total += share * loss
-            for grad, chunk_grad in zip(
-                coef_grads + intercept_grads,
-                chunk_coef_grads + chunk_intercept_grads,
-                strict=True,
-            ):
-                grad += share * chunk_grad
-        return total, pack(coef_grads, intercept_grads)
+            gradient += share * chunk_gradient
+        return total, gradient
 
     def record(intermediate_result):
         history.loss_curve.append(float(intermediate_result.fun) * scaling.loss_scale)

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import skae._training
-from skae._network import initialize, layer_activations, layer_units
+from skae._network import initialize, layer_activations, layer_units, pack
 from skae._optimizers import SGD, Adam
 from skae._scaling import fit_scaling
 from skae._training import (
@@ -70,8 +70,9 @@ def make_setup(
     )
     objective = Objective(activations, "squared_error", "identity", alpha, scaling)
     optimizer_class = SGD if solver == "sgd" else Adam
+    # fit_stochastic updates one flat vector of all parameters.
     optimizer = optimizer_class(
-        coefs + intercepts, learning_rate_init, **optimizer_params
+        [pack(coefs, intercepts, X.dtype)], learning_rate_init, **optimizer_params
     )
     return Setup(
         coefs, intercepts, objective, optimizer, History(), units, learning_rate_init
@@ -79,7 +80,10 @@ def make_setup(
 
 
 def run_stochastic(setup, X, **params):
-    """``fit_stochastic`` on ``setup`` with small defaults; returns the history."""
+    """``fit_stochastic`` on ``setup`` with small defaults; returns the history.
+
+    The trained network replaces ``setup.coefs`` and ``setup.intercepts``.
+    """
     kwargs = dict(
         max_iter=20,
         batch_size=50,
@@ -93,7 +97,7 @@ def run_stochastic(setup, X, **params):
         verbose=False,
     )
     kwargs.update(params)
-    return fit_stochastic(
+    setup.coefs, setup.intercepts, history = fit_stochastic(
         X,
         setup.coefs,
         setup.intercepts,
@@ -103,6 +107,7 @@ def run_stochastic(setup, X, **params):
         np.random.RandomState(TRAIN_SEED),
         **kwargs,
     )
+    return history
 
 
 def run_lbfgs(setup, X, **params):
