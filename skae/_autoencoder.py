@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -692,6 +693,20 @@ class AutoencoderTransformer(
 
     def _validate_X(self, X):
         """Validate X for the fitted model, keeping sparse input sparse."""
+        # The common case, a float ndarray of the fitted width, is checked here
+        # directly: validate_data's generality (data frames, feature names,
+        # conversions) takes longer than encoding a row. Anything else, and
+        # every error message, goes through validate_data.
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in (np.float32, np.float64)
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and (get_config()["assume_finite"] or np.isfinite(X.sum()))
+        ):
+            return X
         return validate_data(
             self,
             X,

@@ -199,7 +199,8 @@ def chunk_rows(coefs):
     """
     width = 2 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
     budget = get_config()["working_memory"] * 2**20
-    return int(np.clip(budget // (width * coefs[0].itemsize), 1, CHUNK_ROWS))
+    # Plain ints: np.clip alone costs more than encoding a single row.
+    return max(1, min(int(budget // (width * coefs[0].itemsize)), CHUNK_ROWS))
 
 
 def _chunked(X, coefs, function, rows=None):

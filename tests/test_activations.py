@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skae._activations import ACTIVATIONS
+from skae._activations import (
+    ACTIVATIONS,
+    activate_inplace,
+    multiply_derivative_inplace,
+)
 
 ACTIVATION_NAMES = sorted(ACTIVATIONS)
 
@@ -61,3 +65,20 @@ def test_relu_derivative_zero_for_negative_inputs(dtype):
     assert np.any(Z < 0) and np.any(Z > 0)
     assert_array_equal(slope[Z < 0], 0)
     assert_array_equal(slope[Z > 0], 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_inplace_forms_match_the_functions(name, dtype):
+    """The training loop's in-place forms compute what the registry's do."""
+    function, derivative = ACTIVATIONS[name]
+    Z = _inputs(dtype)
+    A = function(Z)
+    Z_inplace = Z.copy()
+    assert activate_inplace(name, Z_inplace) is Z_inplace
+    assert_allclose(Z_inplace, A, rtol=1e-7 if dtype == np.float64 else 1e-6)
+    delta = _inputs(dtype)[::-1].copy()
+    expected = delta * derivative(A)
+    assert multiply_derivative_inplace(name, delta, A) is delta
+    assert delta.dtype == dtype
+    assert_allclose(delta, expected, rtol=1e-7 if dtype == np.float64 else 1e-6)

@@ -438,6 +438,18 @@ def test_transform_checks_features_and_fitting(digits, small_model_params):
         ae.transform(digits[:, :10])
     with pytest.raises(ValueError, match="n_components_=3"):
         ae.inverse_transform(np.zeros((2, 4)))
+    # Float arrays skip validate_data when they need no conversion; the checks
+    # and their wording stay validate_data's.
+    for bad, message in [(np.nan, "NaN"), (np.inf, "infinity")]:
+        X = digits[:5].copy()
+        X[2, 3] = bad
+        with pytest.raises(ValueError, match=message):
+            ae.transform(X)
+        with pytest.raises(ValueError, match=message):
+            ae.score_samples(X.astype(np.float32))
+    with pytest.raises(ValueError, match="0 sample"):
+        ae.transform(digits[:0])
+    assert_array_equal(ae.transform(digits[:5]), ae.transform(digits[:5].tolist()))
     with pytest.raises(ValueError, match="X has 10 features"):
         ae.partial_fit(digits[:, :10])
 

@@ -11,6 +11,7 @@ from skae._losses import (
     LOSSES,
     log_loss,
     log_loss_gradient,
+    loss_and_output_delta,
     output_delta,
     squared_error,
     squared_error_gradient,
@@ -143,3 +144,23 @@ def test_output_delta_float32(loss, output_activation, weighted):
     w64 = None if weights is None else weights.astype(np.float64)
     expected = output_delta(loss, output_activation, T64, A64, w64)
     assert_allclose(delta, expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED_PAIRS)
+def test_loss_and_output_delta_match_the_separate_functions(
+    loss, output_activation, weighted, dtype
+):
+    T, A = _targets_outputs(dtype)
+    weights = _weights(weighted, dtype)
+    expected_value = LOSSES[loss][0](T, A, weights)
+    expected_delta = output_delta(loss, output_activation, T, A, weights)
+    scratch = np.empty_like(A)
+    value, delta = loss_and_output_delta(
+        loss, output_activation, T, A.copy(), weights, scratch=scratch
+    )
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(value, expected_value, rtol=rtol)
+    assert delta.dtype == dtype
+    assert_allclose(delta, expected_delta, rtol=rtol)

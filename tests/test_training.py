@@ -8,17 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import skae._training
-from skae._network import initialize, layer_activations, layer_units, pack
+from skae._network import initialize, layer_activations, layer_units, pack, unpack
 from skae._optimizers import SGD, Adam
 from skae._scaling import fit_scaling
 from skae._training import (
     History,
     Objective,
+    Workspace,
+    batch_loss_and_gradients,
     fit_lbfgs,
     fit_stochastic,
     squared_errors,
@@ -333,3 +335,57 @@ def test_float32_training_stays_float32(X, solver):
     for array in coefs + intercepts:
         assert array.dtype == np.float32
     assert history.loss_curve[-1] < history.loss_curve[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("loss", "output_activation"),
+    [
+        ("squared_error", "identity"),
+        ("squared_error", "logistic"),
+        ("log_loss", "logistic"),
+    ],
+)
+def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dtype):
+    """Reused buffers, cut to a shorter last batch, change no result."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1, size=(13, N_FEATURES)).astype(dtype)
+    X_before = X.copy()
+    units = layer_units(N_FEATURES, (6, 4), 3)
+    activations = layer_activations(2, "relu", output_activation)
+    coefs, intercepts = initialize(units, activations, dtype, rng)
+    scaling = fit_scaling(X, loss, output_activation, dtype)
+    objective = Objective(activations, loss, output_activation, 0.1, scaling)
+    expected = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.1)
+
+    workspace = Workspace(units, 20, dtype)
+    gradient = np.full(pack(coefs, intercepts).shape, np.nan, dtype=dtype)
+    grads = unpack(gradient, units, dtype)
+    for _ in range(2):  # the second call finds the buffers dirty
+        loss_value, coef_grads, intercept_grads = batch_loss_and_gradients(
+            X, coefs, intercepts, objective, 0.1, workspace, grads
+        )
+        assert_allclose(
+            loss_value, expected[0], rtol=1e-5 if dtype == np.float32 else 1e-12
+        )
+        assert coef_grads is grads[0] and intercept_grads is grads[1]
+        assert gradient.dtype == dtype
+        assert_allclose(
+            gradient,
+            pack(expected[1], expected[2], dtype),
+            rtol=1e-5 if dtype == np.float32 else 1e-12,
+            atol=1e-7 if dtype == np.float32 else 1e-15,
+        )
+    assert_array_equal(X, X_before)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stochastic_training_leaves_the_given_arrays_alone(X):
+    setup = make_setup(X)
+    start = [a.copy() for a in setup.coefs + setup.intercepts]
+    given = setup.coefs + setup.intercepts
+    run_stochastic(setup, X, max_iter=2)
+    for before, array in zip(start, given, strict=True):
+        assert_array_equal(array, before)
+    # The trained arrays are views of one flat vector, as the optimizer needs.
+    assert all(coef.base is setup.coefs[0].base for coef in setup.coefs)
