@@ -154,6 +154,8 @@ def penalty(coefs, alpha, n_samples):
     MLPRegressor halves both its squared loss and its penalty; our losses carry no
     one-half factor, so neither does the penalty and ``alpha`` keeps its meaning.
     """
+    if not alpha:
+        return 0.0
     return alpha * sum(float(np.vdot(coef, coef)) for coef in coefs) / n_samples
 
 

@@ -1,0 +1,756 @@
+"""Speed, accuracy and memory of skae against MLPRegressor, PyTorch and PCA.
+
+Prints a markdown report (and writes it with ``--output FILE``):
+
+* the "manifold" data set (a 10-d Gaussian latent through a fixed random tanh
+  network of 64 units to 784 sigmoid features plus N(0, 0.02^2) noise, float32)
+  at k = 2, 8 and 32: seconds per epoch, achieved GFLOP/s and their share of
+  the float32 GEMM peak measured in the same run, time relative to the matmuls
+  alone, and held-out reconstruction MSE after the same epochs;
+* raw digits (small, overhead-bound): seconds per epoch;
+* ``transform`` latency for 1 and 1 000 rows;
+* peak resident memory above the data of fresh processes fitting the
+  manifold set.
+
+Every system trains 784-256-k-256-784 (ReLU hidden layers, identity output,
+Adam, lr 1e-3, batch 256, no L2 penalty, no early stopping) for the same
+epochs. Systems run in turn, epoch by epoch, so that a shared machine's noise
+hits all of them alike; times are medians over epochs, the first (warm-up)
+left out. The whole measurement runs twice in child processes: with the BLAS
+environment as set, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+
+Usage: ``python benchmarks/run.py [--quick] [--output FILE]``. PyTorch is
+measured when it is installed (``pip install torch==2.13.0``), never required.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+HIDDEN = 256
+BATCH = 256
+LEARNING_RATE = 1e-3
+SEED = 0
+
+
+# ---------------------------------------------------------------- data sets
+def make_manifold(n_train, n_test, dtype=np.float32, seed=SEED):
+    """The manifold set, generated in chunks so no float64 copy is made whole."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    latent_weights = rng.standard_normal((10, 64))
+    latent_bias = 0.1 * rng.standard_normal(64)
+    feature_weights = 0.25 * rng.standard_normal((64, 784))
+    feature_bias = 0.1 * rng.standard_normal(784)
+    n_samples = n_train + n_test
+    X = np.empty((n_samples, 784), dtype=dtype)
+    for start in range(0, n_samples, 10_000):
+        stop = min(start + 10_000, n_samples)
+        Z = rng.standard_normal((stop - start, 10))
+        hidden = np.tanh(Z @ latent_weights + latent_bias)
+        X[start:stop] = expit(hidden @ feature_weights + feature_bias)
+        X[start:stop] += rng.normal(0.0, 0.02, (stop - start, 784))
+    return X[:n_train], X[n_train:]
+
+
+def make_digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X = load_digits().data
+    return train_test_split(X, test_size=0.3, random_state=SEED)
+
+
+# ---------------------------------------------------------------- systems
+def units(n_features, k):
+    return [n_features, HIDDEN, k, HIDDEN, n_features]
+
+
+def flops_per_sample(layer_units):
+    """Matmul FLOPs of one training step per sample: forward, weight gradients
+    and the deltas of every layer but the first (the input's is never needed)."""
+    products = [
+        2 * a * b for a, b in zip(layer_units[:-1], layer_units[1:], strict=True)
+    ]
+    return 3 * sum(products) - products[0]
+
+
+class Skae:
+    def __init__(self, X, k, dtype):
+        from skae import AutoencoderTransformer
+
+        self.X = X.astype(dtype, copy=False)
+        self.model = AutoencoderTransformer(
+            n_components=k,
+            hidden_layer_sizes=(HIDDEN,),
+            activation="relu",
+            solver="adam",
+            learning_rate_init=LEARNING_RATE,
+            batch_size=BATCH,
+            alpha=0.0,
+            random_state=SEED,
+        )
+
+    def epoch(self):
+        self.model.partial_fit(self.X)
+
+    def reconstruct(self, X):
+        return self.model.inverse_transform(self.model.transform(X))
+
+    def transform(self, X):
+        return self.model.transform(X)
+
+
+class MLP:
+    """MLPRegressor fit X -> X; its code layer is ReLU like its other layers."""
+
+    def __init__(self, X, k, dtype):
+        from sklearn.neural_network import MLPRegressor
+
+        self.X = X.astype(dtype, copy=False)
+        self.model = MLPRegressor(
+            hidden_layer_sizes=(HIDDEN, k, HIDDEN),
+            activation="relu",
+            solver="adam",
+            learning_rate_init=LEARNING_RATE,
+            batch_size=BATCH,
+            alpha=0.0,
+            random_state=SEED,
+        )
+
+    def epoch(self):
+        self.model.partial_fit(self.X, self.X)
+
+    def reconstruct(self, X):
+        return self.model.predict(X)
+
+    transform = reconstruct
+
+
+class Torch:
+    def __init__(self, X, k, dtype):
+        import torch
+
+        torch.set_num_threads(os.cpu_count())
+        self.torch = torch
+        self.generator = torch.Generator().manual_seed(SEED)
+        torch.manual_seed(SEED)
+        n_features = X.shape[1]
+        linear = torch.nn.Linear
+        self.net = torch.nn.Sequential(
+            linear(n_features, HIDDEN),
+            torch.nn.ReLU(),
+            linear(HIDDEN, k),
+            linear(k, HIDDEN),
+            torch.nn.ReLU(),
+            linear(HIDDEN, n_features),
+        )
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
+        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+
+    def epoch(self):
+        torch = self.torch
+        order = torch.randperm(self.X.shape[0], generator=self.generator)
+        for start in range(0, self.X.shape[0], BATCH):
+            batch = self.X[order[start : start + BATCH]]
+            self.optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(self.net(batch), batch)
+            loss.backward()
+            self.optimizer.step()
+
+    def reconstruct(self, X):
+        with self.torch.no_grad():
+            return self.net(self.torch.from_numpy(X.astype(np.float32))).numpy()
+
+
+class GemmFloor:
+    """The matmuls of one epoch alone, with the shapes the systems compute."""
+
+    def __init__(self, X, k, dtype):
+        rng = np.random.default_rng(SEED)
+        self.n_samples = X.shape[0]
+        self.units = units(X.shape[1], k)
+        self.coefs = [
+            rng.standard_normal((a, b)).astype(dtype)
+            for a, b in zip(self.units[:-1], self.units[1:], strict=True)
+        ]
+        self.outputs = [
+            rng.standard_normal((BATCH, u)).astype(dtype) for u in self.units
+        ]
+        self.deltas = [np.empty((BATCH, u), dtype) for u in self.units]
+        self.grads = [np.empty_like(c) for c in self.coefs]
+
+    def epoch(self):
+        for start in range(0, self.n_samples, BATCH):
+            n = min(BATCH, self.n_samples - start)
+            outputs = [a[:n] for a in self.outputs]
+            deltas = [a[:n] for a in self.deltas]
+            for i, coef in enumerate(self.coefs):
+                np.matmul(outputs[i], coef, out=outputs[i + 1])
+            delta = outputs[-1]
+            for i in range(len(self.coefs) - 1, -1, -1):
+                np.matmul(outputs[i].T, delta, out=self.grads[i])
+                if i > 0:
+                    delta = np.matmul(delta, self.coefs[i].T, out=deltas[i])
+
+
+def gemm_peak(dtype, n=2048, repeats=7):
+    a = np.random.default_rng(SEED).standard_normal((n, n)).astype(dtype)
+    c = np.empty_like(a)
+    np.matmul(a, a, out=c)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.matmul(a, a, out=c)
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / np.median(times) / 1e9
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def race(systems, epochs):
+    """Train all systems epoch by epoch in turn; seconds of each epoch."""
+    times = {name: [] for name in systems}
+    names = list(systems)
+    for epoch in range(epochs):
+        # Rotate who goes first, so no system always follows the same one.
+        shift = epoch % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            systems[name].epoch()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def held_out_mse(system, X_test):
+    return float(np.mean((system.reconstruct(X_test) - X_test) ** 2))
+
+
+def median_call(function, X, calls):
+    function(X)
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function(X)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+# ---------------------------------------------------------------- measurements
+def manifold_runs(X_train, X_test, ks, epochs):
+    from sklearn.decomposition import PCA
+
+    results, latency = [], None
+    for k in ks:
+        flops = flops_per_sample(units(X_train.shape[1], k)) * X_train.shape[0]
+        systems = {
+            "skae float32": Skae(X_train, k, np.float32),
+            "skae float64": Skae(X_train, k, np.float64),
+            "MLPRegressor float32": MLP(X_train, k, np.float32),
+            "MLPRegressor float64": MLP(X_train, k, np.float64),
+            "matmuls alone float32": GemmFloor(X_train, k, np.float32),
+            "matmuls alone float64": GemmFloor(X_train, k, np.float64),
+        }
+        times = race(systems, epochs)
+        for name, system in systems.items():
+            seconds = float(np.median(times[name][1:]))
+            row = {
+                "k": k,
+                "system": name,
+                "seconds": seconds,
+                "gflops": flops / seconds / 1e9,
+            }
+            if not name.startswith("matmuls"):
+                row["mse"] = held_out_mse(system, X_test)
+            results.append(row)
+        if torch_available():
+            results.append(torch_run(X_train.shape[0], X_test.shape[0], k, epochs))
+        start = time.perf_counter()
+        pca = PCA(n_components=k, random_state=SEED).fit(X_train)
+        results.append(
+            {
+                "k": k,
+                "system": "PCA float32",
+                "fit_seconds": time.perf_counter() - start,
+                "mse": float(
+                    np.mean(
+                        (pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2
+                    )
+                ),
+            }
+        )
+        if k == 8:
+            latency = transform_latency(systems, pca, X_test)
+        del systems
+        gc.collect()
+    return results, latency
+
+
+def torch_run(n_train, n_test, k, epochs):
+    """PyTorch in a process of its own, right after the others for this k.
+
+    Sharing a process would let PyTorch's OpenMP threads, which spin for a
+    while after each parallel region, steal the cores from OpenBLAS's (and
+    OpenBLAS's idle threads spin likewise), slowing whichever system follows.
+    """
+    command = [sys.executable, __file__, "--torch", str(k), "--rows", str(n_train)]
+    command += ["--test-rows", str(n_test), "--epochs", str(epochs)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout)
+
+
+def torch_child(args):
+    X_train, X_test = make_manifold(args.rows, args.test_rows)
+    k = args.torch
+    system = Torch(X_train, k, np.float32)
+    times = race({"PyTorch float32": system}, args.epochs)["PyTorch float32"]
+    seconds = float(np.median(times[1:]))
+    flops = flops_per_sample(units(X_train.shape[1], k)) * X_train.shape[0]
+    return {
+        "k": k,
+        "system": "PyTorch float32",
+        "seconds": seconds,
+        "gflops": flops / seconds / 1e9,
+        "mse": held_out_mse(system, X_test),
+    }
+
+
+def transform_latency(systems, pca, X_test):
+    functions = {
+        "skae float32 transform": systems["skae float32"].transform,
+        "PCA float32 transform": pca.transform,
+        "MLPRegressor float32 predict": systems["MLPRegressor float32"].transform,
+    }
+    latency = {name: {} for name in functions}
+    for rows, calls in ((1, 3000), (1000, 300)):
+        X = np.ascontiguousarray(X_test[:rows])
+        # Interleaved rounds, so drifting load affects all three alike.
+        rounds = {name: [] for name in functions}
+        for _ in range(5):
+            for name, function in functions.items():
+                rounds[name].append(median_call(function, X, calls // 5))
+        for name in functions:
+            latency[name][str(rows)] = float(np.median(rounds[name]))
+    return latency
+
+
+def digits_runs(epochs, repeats):
+    """Whole fits of max_iter=epochs, repeated in turn; median seconds/epoch."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    from skae import AutoencoderTransformer
+
+    X_train, X_test = make_digits()
+    results = []
+    for k in (2, 8):
+        params = dict(
+            activation="relu",
+            solver="adam",
+            learning_rate_init=LEARNING_RATE,
+            batch_size=BATCH,
+            alpha=0.0,
+            max_iter=epochs,
+            random_state=SEED,
+        )
+        makers = {
+            "skae float64": (
+                AutoencoderTransformer,
+                dict(n_components=k, hidden_layer_sizes=(HIDDEN,), **params),
+            ),
+            "MLPRegressor float64": (
+                MLPRegressor,
+                dict(hidden_layer_sizes=(HIDDEN, k, HIDDEN), **params),
+            ),
+        }
+        times = {name: [] for name in makers}
+        models = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for _ in range(repeats):
+                for name, (make, kwargs) in makers.items():
+                    model = make(**kwargs)
+                    start = time.perf_counter()
+                    if name.startswith("skae"):
+                        model.fit(X_train)
+                    else:
+                        model.fit(X_train, X_train)
+                    times[name].append((time.perf_counter() - start) / epochs)
+                    models[name] = model
+        for name, model in models.items():
+            if name.startswith("skae"):
+                X_hat = model.inverse_transform(model.transform(X_test))
+            else:
+                X_hat = model.predict(X_test)
+            results.append(
+                {
+                    "k": k,
+                    "system": name,
+                    "seconds": float(np.median(times[name])),
+                    "mse": float(np.mean((X_hat - X_test) ** 2)),
+                }
+            )
+    return results
+
+
+# ---------------------------------------------------------------- memory
+def _status(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB -> MB
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def memory_child(system, n_train, dtype):
+    """In a fresh process: peak RSS of one epoch of ``system`` above the data."""
+    name = {"skae": Skae, "MLPRegressor": MLP, "PyTorch": Torch}.get(system)
+    X, _ = make_manifold(n_train, 0, dtype)
+    # A first small fit loads the libraries and lets BLAS allocate its
+    # per-thread buffers, which do not grow with the data.
+    if name is not None:
+        name(X[: 4 * BATCH], 8, dtype).epoch()
+    else:
+        from sklearn.decomposition import PCA
+
+        PCA(n_components=8, random_state=SEED).fit(X[: 4 * BATCH])
+    gc.collect()
+    # Writing 5 resets the peak (VmHWM) to the current RSS (Linux >= 4.0), so
+    # the peak below is the fit's, not the data generation's.
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    baseline = _status("VmRSS")
+    if name is None:
+        PCA(n_components=8, random_state=SEED).fit(X)
+    else:
+        model = name(X, 8, dtype)
+        model.epoch()
+    peak = _status("VmHWM")
+    return {
+        "data_mb": X.nbytes / 2**20,
+        "baseline_mb": baseline,
+        "peak_above_mb": peak - baseline,
+    }
+
+
+def memory_runs(n_train):
+    systems = [("skae", "float32"), ("skae", "float64"), ("MLPRegressor", "float32")]
+    systems += [("MLPRegressor", "float64"), ("PCA", "float32")]
+    if torch_available():
+        systems.append(("PyTorch", "float32"))
+    results = []
+    for system, dtype in systems:
+        output = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--memory",
+                system,
+                dtype,
+                "--rows",
+                str(n_train),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results.append({"system": f"{system} {dtype}", **json.loads(output)})
+    return results
+
+
+# ---------------------------------------------------------------- report
+def environment():
+    import scipy
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    versions.update(scipy=scipy.__version__, sklearn=sklearn.__version__)
+    import skae
+
+    versions["skae"] = skae.__version__
+    if torch_available():
+        import torch
+
+        versions["torch"] = torch.__version__
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if "model name" in line
+            )
+    except (OSError, StopIteration):
+        pass
+    blas = [
+        f"{pool['internal_api']} {pool['version']} ({pool.get('architecture')}, "
+        f"{pool['num_threads']} threads)"
+        for pool in threadpool_info()
+        if pool["user_api"] == "blas"
+    ]
+    return {"cpu": cpu, "cores": os.cpu_count(), "versions": versions, "blas": blas}
+
+
+def child(args):
+    X_train, X_test = make_manifold(args.rows, args.test_rows)
+    report = {
+        "environment": environment(),
+        "blas_env": {name: os.environ.get(name) for name in BLAS_VARIABLES},
+        "peak": {"float32": gemm_peak(np.float32), "float64": gemm_peak(np.float64)},
+    }
+    report["manifold"], report["latency"] = manifold_runs(
+        X_train, X_test, args.ks, args.epochs
+    )
+    report["digits"] = digits_runs(args.digits_epochs, args.digits_repeats)
+    if args.with_memory:
+        report["memory"] = memory_runs(args.rows)
+    return report
+
+
+def table_row(*cells):
+    return "| " + " | ".join(map(str, cells)) + " |"
+
+
+def ratio_line(label, value, target):
+    mark = "met" if value <= target else "**missed**"
+    return f"| {label} | {value:.2f} | {target:.2f} | {mark} |"
+
+
+def markdown(reports, args):
+    lines = [
+        f"# skae benchmarks, {datetime.date.today().isoformat()}",
+        "",
+    ]
+    env = reports[0][1]["environment"]
+    lines += [
+        f"Machine: {env['cpu']}, {env['cores']} cores. "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        + ".",
+        f"BLAS: {'; '.join(env['blas'])}.",
+        f"Manifold set: {args.rows} training and {args.test_rows} test rows, "
+        f"{args.epochs} epochs (median of the last {args.epochs - 1}); digits: "
+        f"{args.digits_epochs} epochs x {args.digits_repeats} fits.",
+        "",
+    ]
+    for setting, report in reports:
+        peak32, peak64 = report["peak"]["float32"], report["peak"]["float64"]
+        lines += [
+            f"## BLAS environment {setting}: "
+            + ", ".join(f"{k}={v}" for k, v in report["blas_env"].items()),
+            "",
+            f"GEMM peak (square 2048 np.matmul): float32 {peak32:.0f} GFLOP/s, "
+            f"float64 {peak64:.0f} GFLOP/s.",
+            "",
+            table_row(
+                "k",
+                "system",
+                "s/epoch",
+                "GFLOP/s",
+                "% of f32 peak",
+                "x matmuls alone",
+                "held-out MSE",
+            ),
+            "|---|---|---|---|---|---|---|",
+        ]
+        rows = report["manifold"]
+        by = {(r["k"], r["system"]): r for r in rows}
+        for r in rows:
+            mse = f"{r['mse']:.4f}" if "mse" in r else ""
+            if "seconds" not in r:
+                fit = f"fit {r['fit_seconds']:.2f} s"
+                lines.append(table_row(r["k"], r["system"], fit, "", "", "", mse))
+                continue
+            dtype = r["system"].split()[-1]
+            floor = by[(r["k"], f"matmuls alone {dtype}")]["seconds"]
+            lines.append(
+                table_row(
+                    r["k"],
+                    r["system"],
+                    f"{r['seconds']:.3f}",
+                    f"{r['gflops']:.0f}",
+                    f"{100 * r['gflops'] / peak32:.0f}",
+                    f"{r['seconds'] / floor:.2f}",
+                    mse,
+                )
+            )
+        lines += ["", "| target | measured | target | |", "|---|---|---|---|"]
+        for k in sorted({r["k"] for r in rows}):
+            skae32 = by[(k, "skae float32")]
+            skae64 = by[(k, "skae float64")]
+            if (k, "PyTorch float32") in by:
+                torch = by[(k, "PyTorch float32")]
+                lines.append(
+                    ratio_line(
+                        f"k={k} skae f32 / PyTorch s/epoch",
+                        skae32["seconds"] / torch["seconds"],
+                        1.0,
+                    )
+                )
+            lines.append(
+                ratio_line(
+                    f"k={k} skae f32 / MLPRegressor f32 s/epoch",
+                    skae32["seconds"] / by[(k, "MLPRegressor float32")]["seconds"],
+                    0.75,
+                )
+            )
+            lines.append(
+                ratio_line(
+                    f"k={k} skae f64 / MLPRegressor f64 s/epoch",
+                    skae64["seconds"] / by[(k, "MLPRegressor float64")]["seconds"],
+                    0.75,
+                )
+            )
+            for dtype, row in (("float32", skae32), ("float64", skae64)):
+                lines.append(
+                    ratio_line(
+                        f"k={k} skae {dtype} / matmuls alone",
+                        row["seconds"] / by[(k, f"matmuls alone {dtype}")]["seconds"],
+                        1.25,
+                    )
+                )
+            if k == 8 and (k, "PyTorch float32") in by:
+                lines.append(
+                    ratio_line(
+                        "k=8 skae f32 / PyTorch held-out MSE",
+                        skae32["mse"] / torch["mse"],
+                        1.0,
+                    )
+                )
+        digits = {(r["k"], r["system"]): r for r in report["digits"]}
+        for k in (2, 8):
+            lines.append(
+                ratio_line(
+                    f"digits k={k} skae / MLPRegressor s/epoch",
+                    digits[(k, "skae float64")]["seconds"]
+                    / digits[(k, "MLPRegressor float64")]["seconds"],
+                    0.8,
+                )
+            )
+        latency = report["latency"]
+        pca = latency["PCA float32 transform"]
+        skae = latency["skae float32 transform"]
+        lines.append(
+            ratio_line("transform 1 row, skae / PCA", skae["1"] / pca["1"], 1.0)
+        )
+        lines.append(
+            ratio_line(
+                "transform 1000 rows, skae / PCA", skae["1000"] / pca["1000"], 1.5
+            )
+        )
+        lines += ["", "Raw digits (float64, 1257 training rows):", ""]
+        lines += ["| k | system | s/epoch | held-out MSE |", "|---|---|---|---|"]
+        for r in report["digits"]:
+            seconds = f"{r['seconds'] * 1e3:.1f} ms"
+            lines.append(table_row(r["k"], r["system"], seconds, f"{r['mse']:.3f}"))
+        lines += ["", "Transform latency (k=8 models, median per call):", ""]
+        lines += ["| call | 1 row | 1000 rows |", "|---|---|---|"]
+        for name, values in latency.items():
+            one, thousand = values["1"] * 1e6, values["1000"] * 1e3
+            lines.append(table_row(name, f"{one:.0f} us", f"{thousand:.2f} ms"))
+        if "memory" in report:
+            lines += [
+                "",
+                f"Peak resident memory above the data, fresh process, one epoch on "
+                f"{args.rows} x 784 (k=8):",
+                "",
+                "| system | data | peak above data |",
+                "|---|---|---|",
+            ]
+            for r in report["memory"]:
+                data, peak = f"{r['data_mb']:.0f} MB", f"{r['peak_above_mb']:.1f} MB"
+                lines.append(table_row(r["system"], data, peak))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 000 training rows")
+    parser.add_argument("--output", help="also write the markdown report here")
+    parser.add_argument("--raw", help="also write the measurements here, as JSON")
+    parser.add_argument("--from-raw", help="only format measurements saved by --raw")
+    parser.add_argument("--blas", choices=["both", "as-set", "unset"], default="both")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--memory", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--torch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--test-rows", type=int)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--ks", type=int, nargs="+", default=[2, 8, 32])
+    parser.add_argument("--with-memory", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.torch:
+        print(json.dumps(torch_child(args)))
+        return
+    if args.memory:
+        system, dtype = args.memory
+        print(json.dumps(memory_child(system, args.rows, np.dtype(dtype))))
+        return
+    if args.rows is None:
+        args.rows = 10_000 if args.quick else 60_000
+    if args.test_rows is None:
+        args.test_rows = 2_000 if args.quick else 10_000
+    if args.epochs is None:
+        args.epochs = 3 if args.quick else 8
+    args.digits_epochs, args.digits_repeats = (10, 3) if args.quick else (20, 7)
+    if args.child:
+        warnings.simplefilter("ignore")
+        print(json.dumps(child(args)))
+        return
+
+    warnings.simplefilter("ignore")
+    if args.from_raw:
+        with open(args.from_raw) as file:
+            saved = json.load(file)
+        vars(args).update(saved["args"])
+        print(markdown(saved["reports"], args))
+        return
+    settings = (
+        ["as set", "unset"] if args.blas == "both" else [args.blas.replace("-", " ")]
+    )
+    reports = []
+    for setting in settings:
+        env = dict(os.environ)
+        if setting == "unset":
+            for name in BLAS_VARIABLES:
+                env.pop(name, None)
+        command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
+        command += ["--test-rows", str(args.test_rows), "--epochs", str(args.epochs)]
+        command += ["--ks", *map(str, args.ks)] + (["--quick"] if args.quick else [])
+        # Memory does not depend on the BLAS kernels: measured once.
+        command += ["--with-memory"] if not reports else []
+        print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
+        output = subprocess.run(
+            command, env=env, check=True, capture_output=True, text=True
+        )
+        reports.append((setting, json.loads(output.stdout)))
+    if args.raw:
+        with open(args.raw, "w") as file:
+            json.dump({"args": vars(args), "reports": reports}, file)
+    text = markdown(reports, args)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text)
+
+
+if __name__ == "__main__":
+    main()
