@@ -78,33 +78,6 @@ def scheduler(request):
             yield client
 
 
-def test_incremental_runs_partial_fit_once_per_block(X, scheduler):
-    blocks = da.from_array(X, chunks=(500, -1))
-    inc = Incremental(AutoencoderTransformer(**PARAMS), random_state=0)
-    if scheduler is None:
-        for _ in range(3):
-            inc.partial_fit(blocks)
-    else:
-        with get_task_stream(scheduler) as tasks:
-            for _ in range(3):
-                inc.partial_fit(blocks)
-        workers = set(scheduler.scheduler_info()["workers"])
-        assert {task["worker"] for task in tasks.data} <= workers
-        assert any(task["key"][0].startswith("fit-") for task in tasks.data)
-    # Three epochs of partial_fit on the 4 blocks, y=None, in the order that
-    # dask-ml draws from random_state=0 (the same order on every call).
-    order = list(range(4))
-    check_random_state(0).shuffle(order)
-    ae = AutoencoderTransformer(**PARAMS)
-    for _ in range(3):
-        for i in order:
-            ae.partial_fit(X[500 * i : 500 * (i + 1)])
-    assert inc.estimator_.n_iter_ == 12
-    assert inc.estimator_.t_ == 3 * 2000
-    for fitted, expected in zip(inc.estimator_.coefs_, ae.coefs_, strict=True):
-        assert_array_equal(fitted, expected)
-
-
 def test_incremental_transform_and_score_on_dask_arrays(X):
     blocks = da.from_array(X, chunks=(500, -1))
     with dask.config.set(scheduler="threads"):
@@ -135,20 +108,51 @@ def test_incremental_transform_and_score_on_dask_arrays(X):
 
 def test_docs_incremental_recipe(tmp_path, monkeypatch, docs_recipe):
     rng = np.random.RandomState(0)
-    data = np.tanh(rng.normal(size=(40_000, 4)) @ rng.normal(size=(4, 16)))
+    data = np.tanh(rng.normal(size=(30_000, 4)) @ rng.normal(size=(4, 16)))
     np.save(tmp_path / "data.npy", data.astype(np.float32))
     monkeypatch.chdir(tmp_path)
     namespace = {}
     with dask.config.set(scheduler="threads"):
         exec(docs_recipe("recipe-dask-ml"), namespace)
     ae = namespace["ae"]
-    assert ae.n_iter_ == 10 * 4  # 10 epochs of 4 blocks of 10_000 rows
-    assert namespace["Z"].shape == (40_000, 8)
+    assert ae.n_iter_ == 5 * 3  # 5 epochs of 3 blocks of 10_000 rows
+    assert namespace["Z"].shape == (30_000, 8)
     assert namespace["Z"].dtype == np.float32
     assert_allclose(namespace["codes"], namespace["Z"].compute(), rtol=1e-6, atol=1e-6)
     assert namespace["score"] == pytest.approx(ae.score(data.astype(np.float32)))
-    # Measured: MSE 0.0016 of the variance (rank-4 data, 8 components).
+    # Measured: MSE 0.0037 of the variance (rank-4 data, 8 components).
     assert -namespace["score"] < 0.01 * data.var(axis=0).mean()
+
+
+# The cluster starts with the first test that asks for it and runs until the end
+# of the module: the tests that use it come last.
+
+
+def test_incremental_runs_partial_fit_once_per_block(X, scheduler):
+    blocks = da.from_array(X, chunks=(500, -1))
+    inc = Incremental(AutoencoderTransformer(**PARAMS), random_state=0)
+    if scheduler is None:
+        for _ in range(3):
+            inc.partial_fit(blocks)
+    else:
+        with get_task_stream(scheduler) as tasks:
+            for _ in range(3):
+                inc.partial_fit(blocks)
+        workers = set(scheduler.scheduler_info()["workers"])
+        assert {task["worker"] for task in tasks.data} <= workers
+        assert any(task["key"][0].startswith("fit-") for task in tasks.data)
+    # Three epochs of partial_fit on the 4 blocks, y=None, in the order that
+    # dask-ml draws from random_state=0 (the same order on every call).
+    order = list(range(4))
+    check_random_state(0).shuffle(order)
+    ae = AutoencoderTransformer(**PARAMS)
+    for _ in range(3):
+        for i in order:
+            ae.partial_fit(X[500 * i : 500 * (i + 1)])
+    assert inc.estimator_.n_iter_ == 12
+    assert inc.estimator_.t_ == 3 * 2000
+    for fitted, expected in zip(inc.estimator_.coefs_, ae.coefs_, strict=True):
+        assert_array_equal(fitted, expected)
 
 
 def test_grid_search_on_the_cluster_matches_the_local_one(cluster, docs_recipe):
