@@ -24,7 +24,7 @@ from ._activations import ACTIVATIONS
 from ._losses import LOSSES
 from ._network import initialize, layer_activations, layer_units, pack
 from ._optimizers import SGD, Adam
-from ._scaling import fit_scaling
+from ._scaling import carry_over_weights, fit_scaling, update_scaling
 from ._training import (
     History,
     Objective,
@@ -241,9 +241,17 @@ class AutoencoderTransformer(
     units of X; ``transform``, ``inverse_transform`` and the scores undo this, so
     no scaler is needed and the fitted model does not depend on the units of X.
     Constant columns are neither fed to the network nor predicted by it: they are
-    reconstructed exactly. Statistics are taken from the data of the first
-    ``fit`` (or ``partial_fit``) and kept for warm starts and later ``partial_fit``
-    calls.
+    reconstructed exactly. ``fit`` takes the statistics from its data and keeps
+    them for warm starts. ``partial_fit`` keeps them up to date with every row
+    it has seen, so that an unrepresentative first chunk (a file sorted by
+    label, a column that is 0 in the first rows) does not fix the scaling for
+    good: at each call the first and last layers are re-expressed in the new
+    statistics, so that the network computes the same function as before
+    (up to round-off). A column that starts to vary joins the encoder with the
+    weights it was initialised with, as a new input would. A logistic output
+    keeps the [min, max] range of the first chunk, which no re-expression can
+    widen under a sigmoid: for ``output_activation="logistic"``, make the first
+    chunk span every column's range.
 
     **Loss.** A loss purely in the units of X ignores columns of small scale: on
     a noisy 3-d manifold whose 20 columns differ in scale by 10^6, the small
@@ -421,6 +429,11 @@ class AutoencoderTransformer(
     def partial_fit(self, X, y=None):
         """Run one epoch of the stochastic solver over X.
 
+        The internal scaling follows the statistics of every row passed to
+        ``fit`` and ``partial_fit`` so far (see Notes), so chunks may come from a
+        file larger than memory in any order, and ``X`` may be a
+        :class:`numpy.memmap` slice: only minibatches of it are copied.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -472,6 +485,12 @@ class AutoencoderTransformer(
                     for name in History.__annotations__
                 }
             )
+            if incremental:
+                # Statistics of every row seen, not of the first chunk alone, which
+                # may be unrepresentative (a sorted file); the network's function
+                # is carried over exactly into the new scaling.
+                scaling = update_scaling(scaling, X, self.loss, self.output_activation)
+                carry_over_weights(coefs, intercepts, self._scaling, scaling)
         objective = Objective(
             activations, self.loss, self.output_activation, self.alpha, scaling
         )

@@ -33,6 +33,8 @@ class Scaling:
     each column's error in the network's space, and ``loss_scale`` converts the
     resulting dimensionless loss back into the units of X. When
     ``target_is_input`` the two spaces coincide and one scaled batch serves both.
+    ``n_samples_seen``, ``mean`` and ``var`` (float64) are the statistics of all
+    the rows seen so far, which :func:`update_scaling` extends.
     """
 
     input_offset: np.ndarray
@@ -43,6 +45,9 @@ class Scaling:
     weights: np.ndarray | None
     loss_scale: float
     target_is_input: bool
+    n_samples_seen: int
+    mean: np.ndarray
+    var: np.ndarray
 
 
 def _moments(X):
@@ -106,7 +111,63 @@ def fit_scaling(X, loss, output_activation, dtype):
     """
     n_samples = X.shape[0]
     mean, var = _moments(X)
-    std = _informative_scale(np.sqrt(var), mean, n_samples)
+    output_range = None
+    if loss != "log_loss" and output_activation == "logistic":
+        low, high = _min_max(X)
+        output_range = low, _informative_scale(high - low, low, n_samples)
+    return _scaling(n_samples, mean, var, output_range, loss, output_activation, dtype)
+
+
+def update_scaling(scaling, X, loss, output_activation):
+    """``scaling`` extended with the rows of X, as if fitted on all rows seen.
+
+    The means and variances are merged exactly (Chan, Golub and LeVeque's
+    pairwise update), so the input and an identity output follow the statistics
+    of all the data, and a column constant in the first rows becomes visible to
+    the network once it varies. A logistic output keeps the [min, max] range of
+    the first rows: a sigmoid's range cannot be moved without changing what the
+    network computes. Use :func:`carry_over_weights` to keep the trained network's
+    function under the new statistics.
+    """
+    chunk_mean, chunk_var = _moments(X)
+    n_old, n_new = scaling.n_samples_seen, X.shape[0]
+    n_samples = n_old + n_new
+    delta = chunk_mean - scaling.mean
+    mean = scaling.mean + delta * (n_new / n_samples)
+    var = (
+        scaling.var * n_old + chunk_var * n_new + delta**2 * (n_old * n_new / n_samples)
+    ) / n_samples
+    output_range = None
+    if loss != "log_loss" and output_activation == "logistic":
+        output_range = scaling.output_offset, scaling.output_scale
+    return _scaling(
+        n_samples,
+        mean,
+        var,
+        output_range,
+        loss,
+        output_activation,
+        scaling.input_offset.dtype,
+        varied=scaling.input_inverse > 0,
+    )
+
+
+def _scaling(
+    n_samples, mean, var, output_range, loss, output_activation, dtype, varied=None
+):
+    """The :class:`Scaling` of float64 column statistics; see :func:`fit_scaling`.
+
+    ``output_range`` is the pair of column minima and informative ranges (0 for
+    constant columns), needed only for a logistic output under the squared error.
+    Columns ``varied`` (a mask) stay informative whatever their variance: the
+    round-off allowance of :func:`_informative_scale` grows with every epoch of
+    ``partial_fit``, and a column that did vary must not drop out of the network.
+    """
+    std = np.sqrt(var)
+    if varied is None:
+        std = _informative_scale(std, mean, n_samples)
+    else:
+        std = np.where(varied, std, _informative_scale(std, mean, n_samples))
     mean_var = float(var.mean())
     loss_scale = mean_var if mean_var > 0 else 1.0
 
@@ -116,9 +177,7 @@ def fit_scaling(X, loss, output_activation, dtype):
         loss_scale = 1.0
     else:
         if output_activation == "logistic":
-            low, high = _min_max(X)
-            output_offset = low
-            output_scale = _informative_scale(high - low, low, n_samples)
+            output_offset, output_scale = output_range
         else:
             output_offset, output_scale = mean, std
         share = STANDARDISED_SHARE
@@ -138,7 +197,60 @@ def fit_scaling(X, loss, output_activation, dtype):
         weights=cast(weights),
         loss_scale=loss_scale,
         target_is_input=loss == "squared_error" and output_activation == "identity",
+        n_samples_seen=n_samples,
+        mean=mean,
+        var=var,
     )
+
+
+def carry_over_weights(coefs, intercepts, old, new):
+    """Re-express the first and last layers, in place, from ``old`` to ``new``.
+
+    The scaling is an affine map folded into the network at both ends, so the
+    network computes the same function of X after the update: the first layer's
+    rows are rescaled and its bias absorbs the moved means,
+    ``((X - m') * r') @ W' + b' = ((X - m) * r) @ W + b``, and for an identity
+    output the last layer maps into the new output space,
+    ``A' * o' + c' = A * o + c``. The function changes only through a column
+    that was constant so far and now varies, as a new input would: its encoder
+    weights stay as they were initialised (training could not reach them while
+    the network saw the column as constant; zeros instead would leave a ReLU
+    encoder dead when every column of the first chunk was constant, as in a
+    chunk of one row), and the decoder keeps predicting its old constant until
+    training moves it. A logistic output's space never changes (see
+    :func:`update_scaling`).
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        The whole network's layers; ``coefs[0]``, ``intercepts[0]``, ``coefs[-1]``
+        and ``intercepts[-1]`` are replaced by arrays of the same dtype.
+    old, new : Scaling
+        The scaling the weights were trained under, and the one to move to.
+    """
+    dtype = coefs[0].dtype
+    old_inverse = old.input_inverse.astype(np.float64)
+    ratio = np.where(
+        old_inverse > 0,
+        old_inverse * _inverse(new.input_inverse.astype(np.float64)),
+        1.0,
+    )
+    first = coefs[0].astype(np.float64)
+    # Differences of the offsets as the network uses them, in float32 too.
+    moved = new.input_offset.astype(np.float64) - old.input_offset.astype(np.float64)
+    moved *= old_inverse
+    intercepts[0] = (intercepts[0] + moved @ first).astype(dtype)
+    coefs[0] = (first * ratio[:, None]).astype(dtype)
+
+    if np.array_equal(old.output_scale, new.output_scale) and np.array_equal(
+        old.output_offset, new.output_offset
+    ):
+        return
+    old_scale = old.output_scale.astype(np.float64)
+    new_inverse = new.output_inverse.astype(np.float64)
+    shift = old.output_offset.astype(np.float64) - new.output_offset.astype(np.float64)
+    coefs[-1] = (coefs[-1] * (old_scale * new_inverse)).astype(dtype)
+    intercepts[-1] = ((intercepts[-1] * old_scale + shift) * new_inverse).astype(dtype)
 
 
 def scale_input(X, scaling):

@@ -1,6 +1,10 @@
-"""Shared test fixtures: a seeded generator and a small digits subset."""
+"""Shared test fixtures: a seeded generator, a small digits subset, docs recipes."""
 
 # SPDX-License-Identifier: BSD-3-Clause
+
+import re
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,3 +22,24 @@ def digits():
     """The first 300 raw (unscaled, 0..16) digits images, float64, (300, 64)."""
     X, _ = load_digits(return_X_y=True)
     return X[:300].astype(np.float64)
+
+
+@pytest.fixture(scope="session")
+def docs_recipe():
+    """Code of the ``.. code-block:: python`` of docs/scaling_up.rst with a name.
+
+    The tests run the page's recipes as written, so the page cannot drift from
+    what is tested.
+    """
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scaling_up.rst").read_text()
+
+    def recipe(name):
+        match = re.search(
+            rf"^\.\. code-block:: python\n +:name: {name}\n\n((?:(?: +.*)?\n)+)",
+            text,
+            flags=re.MULTILINE,
+        )
+        assert match, f"no code block named {name} in docs/scaling_up.rst"
+        return textwrap.dedent(match.group(1))
+
+    return recipe
