@@ -476,9 +476,10 @@ class AutoencoderTransformer(
         else:
             random_state = self._random_state
             activations, scaling = self._layer_activations, self._scaling
-            # The solvers never write into these, so a diverging fit leaves the
-            # fitted model intact.
-            coefs, intercepts = self.coefs_, self.intercepts_
+            # New lists of the same arrays: neither the solvers nor
+            # carry_over_weights write into the arrays, so a diverging fit
+            # leaves the fitted model intact.
+            coefs, intercepts = list(self.coefs_), list(self.intercepts_)
             history = History(
                 **{
                     name: copy.copy(getattr(self, name + "_"))

@@ -17,7 +17,7 @@ from skae._scaling import (
     unscale_output,
     update_scaling,
 )
-from skae._training import decode, encode
+from skae._training import decode, encode, fold_input_scaling
 
 
 @pytest.fixture
@@ -164,7 +164,8 @@ def random_network(n_features, activation, output_activation, dtype=np.float64):
 
 def reconstruct(X, coefs, intercepts, activations, scaling):
     """The network's reconstruction of raw rows X, in the units of X."""
-    Z = encode(X, coefs[:2], intercepts[:2], activations[:2], scaling)
+    encoder = fold_input_scaling(coefs[:2], intercepts[:2], scaling)
+    Z = encode(X, *encoder, activations[:2])
     return decode(Z, coefs[2:], intercepts[2:], activations[2:], scaling)
 
 
