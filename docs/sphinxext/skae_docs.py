@@ -1,4 +1,4 @@
-"""Helpers for skae's Sphinx build: gallery order and offline intersphinx inventories."""
+"""Helpers for the Sphinx build: gallery order, offline intersphinx inventories."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -117,10 +117,14 @@ def _api_entries(module_name, uri):
         if inspect.isclass(member):
             page = uri.format(full_name)
             entries.append((full_name, "py:class", page))
-            for attribute, value in vars(member).items():
+            # Inherited methods too: scikit-learn's class pages list them.
+            for attribute in dir(member):
+                value = getattr(member, attribute, None)
                 if not attribute.startswith("_") and callable(value):
                     method_uri = page.replace("#$", f"#{full_name}.{attribute}")
-                    entries.append((f"{full_name}.{attribute}", "py:method", method_uri))
+                    entries.append(
+                        (f"{full_name}.{attribute}", "py:method", method_uri)
+                    )
         elif callable(member):
             entries.append((full_name, "py:function", uri.format(full_name)))
     return entries
@@ -136,7 +140,9 @@ def _sklearn_entries():
         except ImportError:
             continue  # a top-level function, not a submodule
         entries += _api_entries(module.__name__, "modules/generated/{}.html#$")
-    entries += [(term, "std:term", f"glossary.html#{_anchor(term)}") for term in SKLEARN_TERMS]
+    entries += [
+        (term, "std:term", f"glossary.html#{_anchor(term)}") for term in SKLEARN_TERMS
+    ]
     return entries
 
 
@@ -157,7 +163,9 @@ def _scipy_entries():
 
 
 def _python_entries():
-    entries = [(name, "py:class", "library/functions.html#$") for name in PYTHON_BUILTINS]
+    entries = [
+        (name, "py:class", "library/functions.html#$") for name in PYTHON_BUILTINS
+    ]
     entries.append(("None", "py:data", "library/constants.html#$"))
     return entries
 
