@@ -1,7 +1,7 @@
 """
-=============================================
+===============================================
 Anomaly detection with the reconstruction error
-=============================================
+===============================================
 
 A model trained to reconstruct normal data reconstructs unusual data badly.
 :meth:`skae.AutoencoderTransformer.score_samples` returns minus each sample's

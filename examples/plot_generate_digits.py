@@ -1,7 +1,7 @@
 """
-===================================
+====================================
 Generating digits from sampled codes
-===================================
+====================================
 
 The decoder turns any code into a sample, not only the codes of real data. Fit
 a density to the codes of the training digits, draw new codes from it, and

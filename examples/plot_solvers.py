@@ -1,7 +1,7 @@
 """
-===================================================
+======================================================
 Loss curves of adam, sgd and lbfgs, and early stopping
-===================================================
+======================================================
 
 :class:`skae.AutoencoderTransformer` trains with one of three solvers, as
 :class:`~sklearn.neural_network.MLPRegressor` does: ``"adam"`` (the default)

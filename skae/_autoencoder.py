@@ -657,7 +657,8 @@ class AutoencoderTransformer(
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
-            Codes, in the dtype of the fitted model.
+            Codes; float32 when both X and the fitted model are float32,
+            float64 otherwise.
 
         See Also
         --------
@@ -839,7 +840,8 @@ class AutoencoderTransformer(
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
-            Codes of X, in the dtype of the fitted model.
+            Codes of X, in the dtype of the fitted model (float32 for float32
+            X, float64 otherwise).
 
         See Also
         --------
@@ -864,7 +866,7 @@ class AutoencoderTransformer(
         return self.fit(X, y).transform(X)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the code columns, for ``set_output`` and pipelines.
+        """Get the names of the code columns, for ``set_output`` and pipelines.
 
         The names are the lowercased class name followed by the column index,
         ``autoencodertransformer0`` to ``autoencodertransformer{n_components_ - 1}``,
