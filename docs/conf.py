@@ -37,6 +37,8 @@ extensions = [
 exclude_patterns = ["_build", "sphinxext"]
 templates_path = ["_templates"]
 default_role = "literal"
+# "fit" rather than "AutoencoderTransformer.fit" in the page tables of contents.
+toc_object_entries_show_parents = "hide"
 
 # -- API reference -----------------------------------------------------------
 
