@@ -136,7 +136,7 @@ for name, fitted in models.items():
     print(f"{name:32}  {errors}")
 
 lost = {
-    name: sum(-model.score(X) > baseline / 4 for model in fitted)
+    name: int(sum(-model.score(X) > baseline / 4 for model in fitted))
     for name, fitted in models.items()
 }
 print("seeds that lost a dimension (MSE above a quarter of the baseline):", lost)
