@@ -64,6 +64,8 @@ class AutoencoderTransformer(
     internally and weighs every column so that none is left unreconstructed,
     while the loss and the scores stay in the units of X.
 
+    Read more in the :ref:`User Guide <user_guide>`.
+
     Parameters
     ----------
     n_components : int, default=2
@@ -113,7 +115,7 @@ class AutoencoderTransformer(
         - "adaptive" divides the rate by 5 each time the loss stops improving
           for ``n_iter_no_change`` epochs
 
-    learning_rate_init : float, default=0.001
+    learning_rate_init : float, default=0.003
         Initial step size. Only used when ``solver="sgd"`` or ``"adam"``.
 
     power_t : float, default=0.5
@@ -302,8 +304,9 @@ class AutoencoderTransformer(
     --------
     >>> from sklearn.datasets import load_digits
     >>> from skae import AutoencoderTransformer
-    >>> X, _ = load_digits(return_X_y=True)
-    >>> ae = AutoencoderTransformer(n_components=8, max_iter=20, random_state=0)
+    >>> X, _ = load_digits(return_X_y=True)  # raw pixel values 0..16
+    >>> # A loose tol stops training after a few dozen epochs: a quick example.
+    >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
     >>> Z = ae.fit_transform(X)
     >>> Z.shape
     (1797, 8)
@@ -409,6 +412,10 @@ class AutoencoderTransformer(
     def fit(self, X, y=None):
         """Train the autoencoder to reconstruct X.
 
+        Runs the solver until the stopping rule holds or ``max_iter`` epochs
+        (L-BFGS iterations) have run. Without ``warm_start`` every call starts
+        from new weights and new internal scaling statistics.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -421,6 +428,23 @@ class AutoencoderTransformer(
         -------
         self : object
             The fitted estimator.
+
+        See Also
+        --------
+        partial_fit : One epoch over a chunk of data, for data that come in parts.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> ae.fit(X)
+        AutoencoderTransformer(n_components=8, random_state=0, tol=0.01)
+        >>> [coef.shape for coef in ae.coefs_]  # encoder, then mirrored decoder
+        [(64, 256), (256, 8), (8, 256), (256, 64)]
+        >>> len(ae.loss_curve_) == ae.n_iter_
+        True
         """
         return self._fit(X, incremental=False)
 
@@ -429,10 +453,13 @@ class AutoencoderTransformer(
     def partial_fit(self, X, y=None):
         """Run one epoch of the stochastic solver over X.
 
-        The internal scaling follows the statistics of every row passed to
-        ``fit`` and ``partial_fit`` so far (see Notes), so chunks may come from a
-        file larger than memory in any order, and ``X`` may be a
-        :class:`numpy.memmap` slice: only minibatches of it are copied.
+        Each call continues from the current weights and optimizer state, so
+        data too large for one ``fit`` can be streamed in chunks; ``X`` may be a
+        :class:`numpy.memmap` slice, of which only minibatches are copied. The
+        internal scaling follows the statistics of every row passed to ``fit``
+        and ``partial_fit`` so far (see Notes), so chunks may come in any order.
+        Only available for ``solver="adam"`` and ``"sgd"``, and not with
+        ``early_stopping``.
 
         Parameters
         ----------
@@ -446,6 +473,23 @@ class AutoencoderTransformer(
         -------
         self : object
             The updated estimator.
+
+        See Also
+        --------
+        fit : Train on the whole data until the stopping rule holds.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, random_state=0)
+        >>> for epoch in range(3):
+        ...     for chunk in np.array_split(X, 4):
+        ...         ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_, ae.t_  # one "epoch" per call; samples seen
+        (12, 5391)
         """
         return self._fit(X, incremental=True)
 
@@ -628,6 +672,9 @@ class AutoencoderTransformer(
     def transform(self, X):
         """Encode X into codes of ``n_components`` units.
 
+        Runs the encoder half of the network; the internal scaling is applied
+        on the way, so X is given in its own units. Sparse X stays sparse.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -636,7 +683,26 @@ class AutoencoderTransformer(
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
-            Codes, in the dtype of the fitted model.
+            Codes; float32 when both X and the fitted model are float32,
+            float64 otherwise.
+
+        See Also
+        --------
+        inverse_transform : Decode codes back into the input space.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import scipy.sparse as sp
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> Z = ae.fit(X).transform(X[:5])
+        >>> Z.shape
+        (5, 8)
+        >>> np.allclose(ae.transform(sp.csr_matrix(X[:5])), Z)  # sparse input
+        True
         """
         check_is_fitted(self)
         X = self._validate_X(X)
@@ -645,6 +711,11 @@ class AutoencoderTransformer(
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
+
+        Runs the decoder half of the network and undoes the internal scaling.
+        ``inverse_transform(transform(X))`` is the reconstruction of X; codes
+        that ``transform`` never produced (for instance sampled ones) decode
+        into new samples.
 
         Parameters
         ----------
@@ -655,6 +726,25 @@ class AutoencoderTransformer(
         -------
         X_original : ndarray of shape (n_samples, n_features)
             Reconstructions in the units of the training data.
+
+        See Also
+        --------
+        transform : Encode samples into codes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> X_hat = ae.fit(X).inverse_transform(ae.transform(X))
+        >>> X_hat.shape  # in pixel units, like X
+        (1797, 64)
+        >>> bool(np.isclose(np.mean((X_hat - X) ** 2), -ae.score(X)))
+        True
+        >>> ae.inverse_transform(np.zeros((1, 8))).shape  # any code decodes
+        (1, 64)
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32])
@@ -675,6 +765,10 @@ class AutoencoderTransformer(
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
 
+        The error is the plain, unweighted mean over features, in squared units
+        of X. Samples unlike the training data reconstruct badly, so low scores
+        flag anomalies.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -685,6 +779,24 @@ class AutoencoderTransformer(
         scores : ndarray of shape (n_samples,)
             ``-mean((inverse_transform(transform(X)) - X) ** 2, axis=1)``; higher
             means better reconstructed (lower values flag anomalies).
+
+        See Also
+        --------
+        score : The mean of these scores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> scores = ae.fit(X).score_samples(X)
+        >>> scores.shape
+        (1797,)
+        >>> noise = np.random.RandomState(0).uniform(0, 16, size=(5, 64))
+        >>> bool(ae.score_samples(noise).mean() < scores.mean())  # not digits
+        True
         """
         check_is_fitted(self)
         X = self._validate_X(X)
@@ -694,6 +806,10 @@ class AutoencoderTransformer(
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error over samples and features.
+
+        Unlike :meth:`sklearn.decomposition.PCA.score`, which is a
+        log-likelihood, this is minus the plain mean squared error of
+        ``inverse_transform(transform(X))``, in squared units of X.
 
         Parameters
         ----------
@@ -708,8 +824,100 @@ class AutoencoderTransformer(
         score : float
             The mean of ``score_samples(X)``; higher is better, so model
             selection tools need no scorer.
+
+        See Also
+        --------
+        score_samples : The score of each sample.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.model_selection import cross_val_score
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> ae.fit(X).score(X) < 0  # minus an error: 0 would be perfect
+        True
+        >>> cross_val_score(ae, X, cv=3).shape  # held-out scores, no scorer needed
+        (3,)
         """
         return float(np.mean(self.score_samples(X)))
+
+    def fit_transform(self, X, y=None):
+        """Train the autoencoder on X and return the codes of X.
+
+        The same as ``fit(X).transform(X)``, and bitwise identical to it for an
+        int ``random_state``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are never made dense whole.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Codes of X, in the dtype of the fitted model (float32 for float32
+            X, float64 otherwise).
+
+        See Also
+        --------
+        fit : Train the autoencoder.
+        transform : Encode samples into codes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> Z = ae.fit_transform(X)
+        >>> Z.shape
+        (1797, 8)
+        >>> np.array_equal(Z, ae.fit(X).transform(X))
+        True
+        """
+        # Defined here, rather than inherited from TransformerMixin, for its
+        # documentation; fit validates X and the parameters.
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the code columns, for ``set_output`` and pipelines.
+
+        The names are the lowercased class name followed by the column index,
+        ``autoencodertransformer0`` to ``autoencodertransformer{n_components_ - 1}``,
+        as for :class:`~sklearn.decomposition.PCA`.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only used to check the names against those seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per code column.
+
+        See Also
+        --------
+        transform : Encode samples into codes, the columns these names label.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=3, tol=1e-2, random_state=0)
+        >>> ae.fit(X).get_feature_names_out().tolist()
+        ['autoencodertransformer0', 'autoencodertransformer1',
+         'autoencodertransformer2']
+        """
+        # Defined here for its documentation, as fit_transform above.
+        return super().get_feature_names_out(input_features)
 
     def _validate_X(self, X):
         """Validate X for the fitted model, keeping sparse input sparse."""

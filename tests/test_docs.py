@@ -1,0 +1,127 @@
+"""The documentation: its code examples run, and the Sphinx build passes."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import doctest
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+
+# The budget for one gallery example on two cores. Wall-clock time is only
+# meaningful on a machine that runs nothing else: with another process busy,
+# OpenBLAS's two threads slow the small minibatch products of training several
+# fold (plot_grid_search.py: 61 s against 9 s with one thread, measured on this
+# project's 2-core machine). So the budget is asserted under CI (CI=true, where
+# .ci/run has the machine to itself) and only reported elsewhere.
+EXAMPLE_BUDGET_SECONDS = 30
+
+
+@pytest.mark.parametrize(
+    "page", sorted(path.name for path in DOCS.glob("*.rst")), ids=str
+)
+def test_page_examples_run(page):
+    """The ``>>>`` examples of each page give the output the page shows."""
+    pytest.importorskip("matplotlib")  # some pages import it (and skip the plot)
+    failed, attempted = doctest.testfile(
+        str(DOCS / page),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        raise_on_error=False,
+        verbose=False,
+    )
+    assert failed == 0, f"{failed} of {attempted} examples in docs/{page} failed"
+
+
+def test_readme_shows_the_committed_headline_figure():
+    """The README's figure is the committed docs/_static/headline.png, kept small."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/_static/headline.png" in readme
+    figure = DOCS / "_static" / "headline.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert figure.stat().st_size < 200 * 1024
+
+
+def test_gallery_examples_are_listed_in_order():
+    """Every gallery script has its place in the order the docs teach them."""
+    sys.path.insert(0, str(DOCS / "sphinxext"))
+    try:
+        from skae_docs import GALLERY_ORDER
+    finally:
+        sys.path.remove(str(DOCS / "sphinxext"))
+    assert sorted(GALLERY_ORDER) == sorted(p.name for p in EXAMPLES.glob("plot_*.py"))
+
+
+@pytest.mark.docs
+def test_docs_build(tmp_path):
+    """``sphinx-build -W`` passes, running every gallery example within budget.
+
+    Every example must draw a figure and print no warning; the time budget is
+    checked under CI only (see ``EXAMPLE_BUDGET_SECONDS``).
+
+    The docs and examples are copied so that the build's generated files (the
+    gallery, the API stubs) go to a temporary directory, not into the checkout.
+    """
+    pytest.importorskip(
+        "sphinx", reason="the docs extra is not installed: pip install '.[docs]'"
+    )
+    shutil.copytree(
+        DOCS,
+        tmp_path / "docs",
+        ignore=shutil.ignore_patterns(
+            "_build", "auto_examples", "generated", "sg_execution_times.rst"
+        ),
+    )
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    html = tmp_path / "html"
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "-d",
+        str(tmp_path / "doctrees"),
+        str(tmp_path / "docs"),
+        str(html),
+    ]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    elapsed = time.perf_counter() - start
+    print(f"docs build: {elapsed:.0f} s")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+
+    gallery = tmp_path / "docs" / "auto_examples"
+    scripts = sorted(path.stem for path in EXAMPLES.glob("plot_*.py"))
+    for script in scripts:
+        page = (gallery / f"{script}.rst").read_text(encoding="utf-8")
+        # Each example drew at least one figure, and printed no warning: a
+        # stray ConvergenceWarning or deprecation would show in its output.
+        assert list((gallery / "images").glob(f"sphx_glr_{script}_001.png")), script
+        assert "Warning:" not in page, f"{script} printed a warning"
+        assert (html / "auto_examples" / f"{script}.html").exists()
+
+    times = (gallery / "sg_execution_times.rst").read_text(encoding="utf-8")
+    seconds = {
+        name: int(minutes) * 60 + float(secs)
+        for name, minutes, secs in re.findall(
+            r":ref:`sphx_glr_auto_examples_(plot_\w+)\.py`.*?\n\s+- (\d+):(\d+\.\d+)",
+            times,
+        )
+    }
+    print("gallery times (s):", {name: round(s, 1) for name, s in seconds.items()})
+    assert sorted(seconds) == scripts
+    slow = {name: s for name, s in seconds.items() if s > EXAMPLE_BUDGET_SECONDS}
+    if os.environ.get("CI") == "true":
+        assert not slow, f"examples over {EXAMPLE_BUDGET_SECONDS} s: {slow}"
