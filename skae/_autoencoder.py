@@ -280,7 +280,7 @@ class AutoencoderTransformer(
     (30 % held out, 2 and 8 components) among one or two hidden layers of 32 to
     256 units, rates 1e-4 to 1e-2 and batches of 32 to 256: held-out MSE is
     0.70x PCA's at 2 components and 0.54x at 8, and training stops on its own
-    within 200 epochs (158 and 188), in about a second each on 2 cores. One layer
+    within 200 epochs (191 and 188), in about a second each on 2 cores. One layer
     of 128 units is 12 % worse at 8 components and still improving after 200
     epochs; a rate of 0.001 is as good but needs more epochs; 0.01 is unstable
     with small batches. ``python benchmarks/defaults.py`` repeats the measurement.
