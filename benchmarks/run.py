@@ -14,9 +14,10 @@ Prints a markdown report (and writes it with ``--output FILE``):
 
 Every system trains 784-256-k-256-784 (ReLU hidden layers, identity output,
 Adam, lr 1e-3, batch 256, no L2 penalty, no early stopping) for the same
-epochs. Systems run in turn, epoch by epoch, so that a shared machine's noise
-hits all of them alike; times are medians over epochs, the first (warm-up)
-left out. The whole measurement runs twice in child processes: with the BLAS
+epochs. Systems fit in turn, several times, so that a shared machine's noise
+hits all of them alike; seconds per epoch are whole fits divided by their
+epochs (so each system's validation and set-up count, as in use), median
+over the repeats. The whole measurement runs twice in child processes: with the BLAS
 environment as set, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
 
 Usage: ``python benchmarks/run.py [--quick] [--output FILE]``. PyTorch is
@@ -90,22 +91,16 @@ def flops_per_sample(layer_units):
 
 class Skae:
     def __init__(self, X, k, dtype):
+        self.X, self.k = X.astype(dtype, copy=False), k
+
+    def fit(self, epochs):
         from skae import AutoencoderTransformer
 
-        self.X = X.astype(dtype, copy=False)
         self.model = AutoencoderTransformer(
-            n_components=k,
+            n_components=self.k,
             hidden_layer_sizes=(HIDDEN,),
-            activation="relu",
-            solver="adam",
-            learning_rate_init=LEARNING_RATE,
-            batch_size=BATCH,
-            alpha=0.0,
-            random_state=SEED,
-        )
-
-    def epoch(self):
-        self.model.partial_fit(self.X)
+            **fixed_epochs(epochs),
+        ).fit(self.X)
 
     def reconstruct(self, X):
         return self.model.inverse_transform(self.model.transform(X))
@@ -118,21 +113,14 @@ class MLP:
     """MLPRegressor fit X -> X; its code layer is ReLU like its other layers."""
 
     def __init__(self, X, k, dtype):
+        self.X, self.k = X.astype(dtype, copy=False), k
+
+    def fit(self, epochs):
         from sklearn.neural_network import MLPRegressor
 
-        self.X = X.astype(dtype, copy=False)
         self.model = MLPRegressor(
-            hidden_layer_sizes=(HIDDEN, k, HIDDEN),
-            activation="relu",
-            solver="adam",
-            learning_rate_init=LEARNING_RATE,
-            batch_size=BATCH,
-            alpha=0.0,
-            random_state=SEED,
-        )
-
-    def epoch(self):
-        self.model.partial_fit(self.X, self.X)
+            hidden_layer_sizes=(HIDDEN, self.k, HIDDEN), **fixed_epochs(epochs)
+        ).fit(self.X, self.X)
 
     def reconstruct(self, X):
         return self.model.predict(X)
@@ -140,36 +128,53 @@ class MLP:
     transform = reconstruct
 
 
+def fixed_epochs(epochs):
+    """The shared training recipe, run for exactly ``epochs`` epochs."""
+    return dict(
+        activation="relu",
+        solver="adam",
+        learning_rate_init=LEARNING_RATE,
+        batch_size=BATCH,
+        alpha=0.0,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        early_stopping=False,
+        random_state=SEED,
+    )
+
+
 class Torch:
     def __init__(self, X, k, dtype):
         import torch
 
         torch.set_num_threads(os.cpu_count())
-        self.torch = torch
-        self.generator = torch.Generator().manual_seed(SEED)
+        self.torch, self.k = torch, k
+        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+
+    def fit(self, epochs):
+        torch = self.torch
+        generator = torch.Generator().manual_seed(SEED)
         torch.manual_seed(SEED)
-        n_features = X.shape[1]
+        n_samples, n_features = self.X.shape
         linear = torch.nn.Linear
         self.net = torch.nn.Sequential(
             linear(n_features, HIDDEN),
             torch.nn.ReLU(),
-            linear(HIDDEN, k),
-            linear(k, HIDDEN),
+            linear(HIDDEN, self.k),
+            linear(self.k, HIDDEN),
             torch.nn.ReLU(),
             linear(HIDDEN, n_features),
         )
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
-        self.X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-
-    def epoch(self):
-        torch = self.torch
-        order = torch.randperm(self.X.shape[0], generator=self.generator)
-        for start in range(0, self.X.shape[0], BATCH):
-            batch = self.X[order[start : start + BATCH]]
-            self.optimizer.zero_grad()
-            loss = torch.nn.functional.mse_loss(self.net(batch), batch)
-            loss.backward()
-            self.optimizer.step()
+        optimizer = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
+        for _ in range(epochs):
+            order = torch.randperm(n_samples, generator=generator)
+            for start in range(0, n_samples, BATCH):
+                batch = self.X[order[start : start + BATCH]]
+                optimizer.zero_grad()
+                loss = torch.nn.functional.mse_loss(self.net(batch), batch)
+                loss.backward()
+                optimizer.step()
 
     def reconstruct(self, X):
         with self.torch.no_grad():
@@ -177,7 +182,7 @@ class Torch:
 
 
 class GemmFloor:
-    """The matmuls of one epoch alone, with the shapes the systems compute."""
+    """The matmuls of the epochs alone, with the shapes the systems compute."""
 
     def __init__(self, X, k, dtype):
         rng = np.random.default_rng(SEED)
@@ -193,18 +198,19 @@ class GemmFloor:
         self.deltas = [np.empty((BATCH, u), dtype) for u in self.units]
         self.grads = [np.empty_like(c) for c in self.coefs]
 
-    def epoch(self):
-        for start in range(0, self.n_samples, BATCH):
-            n = min(BATCH, self.n_samples - start)
-            outputs = [a[:n] for a in self.outputs]
-            deltas = [a[:n] for a in self.deltas]
-            for i, coef in enumerate(self.coefs):
-                np.matmul(outputs[i], coef, out=outputs[i + 1])
-            delta = outputs[-1]
-            for i in range(len(self.coefs) - 1, -1, -1):
-                np.matmul(outputs[i].T, delta, out=self.grads[i])
-                if i > 0:
-                    delta = np.matmul(delta, self.coefs[i].T, out=deltas[i])
+    def fit(self, epochs):
+        for _ in range(epochs):
+            for start in range(0, self.n_samples, BATCH):
+                n = min(BATCH, self.n_samples - start)
+                outputs = [a[:n] for a in self.outputs]
+                deltas = [a[:n] for a in self.deltas]
+                for i, coef in enumerate(self.coefs):
+                    np.matmul(outputs[i], coef, out=outputs[i + 1])
+                delta = outputs[-1]
+                for i in range(len(self.coefs) - 1, -1, -1):
+                    np.matmul(outputs[i].T, delta, out=self.grads[i])
+                    if i > 0:
+                        delta = np.matmul(delta, self.coefs[i].T, out=deltas[i])
 
 
 def gemm_peak(dtype, n=2048, repeats=7):
@@ -227,17 +233,21 @@ def torch_available():
     return True
 
 
-def race(systems, epochs):
-    """Train all systems epoch by epoch in turn; seconds of each epoch."""
+def race(systems, epochs, repeats):
+    """Fit every system for ``epochs`` epochs, in turn, ``repeats`` times.
+
+    Returns the seconds per epoch of each fit: whole fits, so each system's
+    one-off work (validation, statistics, initialisation) counts as in use.
+    """
     times = {name: [] for name in systems}
     names = list(systems)
-    for epoch in range(epochs):
+    for repeat in range(repeats):
         # Rotate who goes first, so no system always follows the same one.
-        shift = epoch % len(names)
+        shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
-            systems[name].epoch()
-            times[name].append(time.perf_counter() - start)
+            systems[name].fit(epochs)
+            times[name].append((time.perf_counter() - start) / epochs)
     return times
 
 
@@ -256,7 +266,7 @@ def median_call(function, X, calls):
 
 
 # ---------------------------------------------------------------- measurements
-def manifold_runs(X_train, X_test, ks, epochs):
+def manifold_runs(X_train, X_test, ks, epochs, repeats):
     from sklearn.decomposition import PCA
 
     results, latency = [], None
@@ -270,9 +280,9 @@ def manifold_runs(X_train, X_test, ks, epochs):
             "matmuls alone float32": GemmFloor(X_train, k, np.float32),
             "matmuls alone float64": GemmFloor(X_train, k, np.float64),
         }
-        times = race(systems, epochs)
+        times = race(systems, epochs, repeats)
         for name, system in systems.items():
-            seconds = float(np.median(times[name][1:]))
+            seconds = float(np.median(times[name]))
             row = {
                 "k": k,
                 "system": name,
@@ -283,7 +293,7 @@ def manifold_runs(X_train, X_test, ks, epochs):
                 row["mse"] = held_out_mse(system, X_test)
             results.append(row)
         if torch_available():
-            results.append(torch_run(X_train.shape[0], X_test.shape[0], k, epochs))
+            results.append(torch_run(X_train.shape, X_test.shape, k, epochs, repeats))
         start = time.perf_counter()
         pca = PCA(n_components=k, random_state=SEED).fit(X_train)
         results.append(
@@ -305,15 +315,16 @@ def manifold_runs(X_train, X_test, ks, epochs):
     return results, latency
 
 
-def torch_run(n_train, n_test, k, epochs):
+def torch_run(train_shape, test_shape, k, epochs, repeats):
     """PyTorch in a process of its own, right after the others for this k.
 
     Sharing a process would let PyTorch's OpenMP threads, which spin for a
     while after each parallel region, steal the cores from OpenBLAS's (and
     OpenBLAS's idle threads spin likewise), slowing whichever system follows.
     """
-    command = [sys.executable, __file__, "--torch", str(k), "--rows", str(n_train)]
-    command += ["--test-rows", str(n_test), "--epochs", str(epochs)]
+    command = [sys.executable, __file__, "--torch", str(k)]
+    command += ["--rows", str(train_shape[0]), "--test-rows", str(test_shape[0])]
+    command += ["--epochs", str(epochs), "--repeats", str(repeats)]
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(output.stdout)
 
@@ -322,8 +333,8 @@ def torch_child(args):
     X_train, X_test = make_manifold(args.rows, args.test_rows)
     k = args.torch
     system = Torch(X_train, k, np.float32)
-    times = race({"PyTorch float32": system}, args.epochs)["PyTorch float32"]
-    seconds = float(np.median(times[1:]))
+    times = race({"PyTorch float32": system}, args.epochs, args.repeats)
+    seconds = float(np.median(times["PyTorch float32"]))
     flops = flops_per_sample(units(X_train.shape[1], k)) * X_train.shape[0]
     return {
         "k": k,
@@ -354,59 +365,22 @@ def transform_latency(systems, pca, X_test):
 
 
 def digits_runs(epochs, repeats):
-    """Whole fits of max_iter=epochs, repeated in turn; median seconds/epoch."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPRegressor
-
-    from skae import AutoencoderTransformer
-
+    """The same recipe on raw digits (float64), where overhead dominates."""
     X_train, X_test = make_digits()
     results = []
     for k in (2, 8):
-        params = dict(
-            activation="relu",
-            solver="adam",
-            learning_rate_init=LEARNING_RATE,
-            batch_size=BATCH,
-            alpha=0.0,
-            max_iter=epochs,
-            random_state=SEED,
-        )
-        makers = {
-            "skae float64": (
-                AutoencoderTransformer,
-                dict(n_components=k, hidden_layer_sizes=(HIDDEN,), **params),
-            ),
-            "MLPRegressor float64": (
-                MLPRegressor,
-                dict(hidden_layer_sizes=(HIDDEN, k, HIDDEN), **params),
-            ),
+        systems = {
+            "skae float64": Skae(X_train, k, np.float64),
+            "MLPRegressor float64": MLP(X_train, k, np.float64),
         }
-        times = {name: [] for name in makers}
-        models = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            for _ in range(repeats):
-                for name, (make, kwargs) in makers.items():
-                    model = make(**kwargs)
-                    start = time.perf_counter()
-                    if name.startswith("skae"):
-                        model.fit(X_train)
-                    else:
-                        model.fit(X_train, X_train)
-                    times[name].append((time.perf_counter() - start) / epochs)
-                    models[name] = model
-        for name, model in models.items():
-            if name.startswith("skae"):
-                X_hat = model.inverse_transform(model.transform(X_test))
-            else:
-                X_hat = model.predict(X_test)
+        times = race(systems, epochs, repeats)
+        for name, system in systems.items():
             results.append(
                 {
                     "k": k,
                     "system": name,
                     "seconds": float(np.median(times[name])),
-                    "mse": float(np.mean((X_hat - X_test) ** 2)),
+                    "mse": held_out_mse(system, X_test),
                 }
             )
     return results
@@ -422,13 +396,14 @@ def _status(field):
 
 
 def memory_child(system, n_train, dtype):
-    """In a fresh process: peak RSS of one epoch of ``system`` above the data."""
+    """In a fresh process: peak RSS of a one-epoch fit above the data's."""
     name = {"skae": Skae, "MLPRegressor": MLP, "PyTorch": Torch}.get(system)
+    epochs = 1
     X, _ = make_manifold(n_train, 0, dtype)
     # A first small fit loads the libraries and lets BLAS allocate its
     # per-thread buffers, which do not grow with the data.
     if name is not None:
-        name(X[: 4 * BATCH], 8, dtype).epoch()
+        name(X[: 4 * BATCH], 8, dtype).fit(epochs)
     else:
         from sklearn.decomposition import PCA
 
@@ -442,8 +417,7 @@ def memory_child(system, n_train, dtype):
     if name is None:
         PCA(n_components=8, random_state=SEED).fit(X)
     else:
-        model = name(X, 8, dtype)
-        model.epoch()
+        name(X, 8, dtype).fit(epochs)
     peak = _status("VmHWM")
     return {
         "data_mb": X.nbytes / 2**20,
@@ -517,7 +491,7 @@ def child(args):
         "peak": {"float32": gemm_peak(np.float32), "float64": gemm_peak(np.float64)},
     }
     report["manifold"], report["latency"] = manifold_runs(
-        X_train, X_test, args.ks, args.epochs
+        X_train, X_test, args.ks, args.epochs, args.repeats
     )
     report["digits"] = digits_runs(args.digits_epochs, args.digits_repeats)
     if args.with_memory:
@@ -546,8 +520,10 @@ def markdown(reports, args):
         + ".",
         f"BLAS: {'; '.join(env['blas'])}.",
         f"Manifold set: {args.rows} training and {args.test_rows} test rows, "
-        f"{args.epochs} epochs (median of the last {args.epochs - 1}); digits: "
-        f"{args.digits_epochs} epochs x {args.digits_repeats} fits.",
+        f"fits of {args.epochs} epochs, median of {args.repeats} fits in turn; "
+        f"digits: fits of {args.digits_epochs} epochs, median of "
+        f"{args.digits_repeats}. Seconds per epoch are whole fits divided by "
+        "their epochs.",
         "",
     ]
     for setting, report in reports:
@@ -694,6 +670,7 @@ def main():
     parser.add_argument("--rows", type=int)
     parser.add_argument("--test-rows", type=int)
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--repeats", type=int)
     parser.add_argument("--ks", type=int, nargs="+", default=[2, 8, 32])
     parser.add_argument("--with-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -709,7 +686,9 @@ def main():
     if args.test_rows is None:
         args.test_rows = 2_000 if args.quick else 10_000
     if args.epochs is None:
-        args.epochs = 3 if args.quick else 8
+        args.epochs = 3 if args.quick else 5
+    if args.repeats is None:
+        args.repeats = 3
     args.digits_epochs, args.digits_repeats = (10, 3) if args.quick else (20, 7)
     if args.child:
         warnings.simplefilter("ignore")
@@ -734,6 +713,7 @@ def main():
                 env.pop(name, None)
         command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
         command += ["--test-rows", str(args.test_rows), "--epochs", str(args.epochs)]
+        command += ["--repeats", str(args.repeats)]
         command += ["--ks", *map(str, args.ks)] + (["--quick"] if args.quick else [])
         # Memory does not depend on the BLAS kernels: measured once.
         command += ["--with-memory"] if not reports else []

@@ -37,11 +37,18 @@ class SGD:
         self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def step(self, params, grads):
-        """Move each array of ``params`` against its gradient, in place."""
-        for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
-            # One scratch array holds every product, so a step allocates only it.
-            scaled_grad = np.multiply(grad, self.learning_rate, out=np.empty_like(grad))
+    def step(self, params, grads, scratch=None):
+        """Move each array of ``params`` against its gradient, in place.
+
+        ``scratch``, arrays shaped like ``params``, hold the temporaries; the
+        training loop passes the same ones at every step so that a step
+        allocates nothing.
+        """
+        scratch = scratch or [np.empty_like(grad) for grad in grads]
+        for param, grad, velocity, buffer in zip(
+            params, grads, self.velocities, scratch, strict=True
+        ):
+            scaled_grad = np.multiply(grad, self.learning_rate, out=buffer)
             velocity *= self.momentum
             velocity -= scaled_grad
             if self.nesterov:
@@ -101,16 +108,22 @@ class Adam:
             self.learning_rate_init * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         )
 
-    def step(self, params, grads):
-        """Move each array of ``params`` by the Adam update, in place."""
+    def step(self, params, grads, scratch=None):
+        """Move each array of ``params`` by the Adam update, in place.
+
+        ``scratch``, arrays shaped like ``params``, hold the temporaries; the
+        training loop passes the same ones at every step so that a step
+        allocates nothing.
+        """
         self.t += 1
         step_size = self.learning_rate
-        for param, grad, m, v in zip(
-            params, grads, self.first_moments, self.second_moments, strict=True
+        buffers = scratch or [np.empty_like(grad) for grad in grads]
+        for param, grad, m, v, buffer in zip(
+            params, grads, self.first_moments, self.second_moments, buffers, strict=True
         ):
-            # Every product goes through one scratch array: the update costs a
-            # dozen passes over the parameters and a single allocation.
-            scratch = np.multiply(grad, 1 - self.beta_1, out=np.empty_like(grad))
+            # Every product goes through the scratch array: the update costs a
+            # dozen passes over the parameters and no allocation.
+            scratch = np.multiply(grad, 1 - self.beta_1, out=buffer)
             m *= self.beta_1
             m += scratch
             np.multiply(grad, grad, out=scratch)

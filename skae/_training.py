@@ -114,13 +114,15 @@ def batch_loss_and_gradients(
     def buffer(name):
         return None if space is None else getattr(space, name)
 
+    # The target first: X may be the workspace's input buffer itself, which
+    # the fit loop gathers batches into, and is scaled in place below.
+    if not scaling.target_is_input:
+        target = np.subtract(X, scaling.output_offset, out=buffer("targets"))
+        target *= scaling.output_inverse
     X_in = np.subtract(X, scaling.input_offset, out=buffer("inputs"))
     X_in *= scaling.input_inverse
     if scaling.target_is_input:
         target = X_in
-    else:
-        target = np.subtract(X, scaling.output_offset, out=buffer("targets"))
-        target *= scaling.output_inverse
     outputs = forward(
         X_in, coefs, intercepts, objective.activations, out=buffer("outputs")
     )
@@ -294,6 +296,7 @@ def fit_stochastic(
     gradient = np.empty_like(theta)
     grads = unpack(gradient, units, dtype)
     workspace = Workspace(units, batch_size, dtype)
+    scratch = [np.empty_like(theta)]
     tolerance = tol * scaling.loss_scale
     advice = (
         f"The step size learning_rate_init={learning_rate_init!r} is too large for "
@@ -327,11 +330,21 @@ def fit_stochastic(
         accumulated_loss = 0.0
         for batch in gen_batches(n_train, batch_size):
             rows = train_rows[batch]
+            if sp.issparse(X):
+                X_batch = X[rows]
+            else:
+                # Gathered straight into the input buffer: a fresh array per
+                # batch costs page faults whenever the allocator has returned
+                # its memory to the system. The rows are valid indices, and
+                # mode="raise" would copy through a temporary.
+                X_batch = np.take(
+                    X, rows, axis=0, out=workspace.inputs[: len(rows)], mode="clip"
+                )
             loss, _, _ = batch_loss_and_gradients(
-                X[rows], coefs, intercepts, objective, objective.alpha, workspace, grads
+                X_batch, coefs, intercepts, objective, objective.alpha, workspace, grads
             )
             _check_finite(loss, "training loss", advice)
-            optimizer.step([theta], [gradient])
+            optimizer.step([theta], [gradient], scratch)
             accumulated_loss += loss * rows.shape[0]
         _check_finite(theta, "network weights", advice)
 

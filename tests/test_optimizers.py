@@ -210,3 +210,19 @@ def test_float32_params_stay_float32(make_optimizer):
     for param, param64 in zip(params, params64, strict=True):
         assert param.dtype == np.float32
         assert_allclose(param, param64, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1), lambda p: Adam(p, 0.01)])
+def test_reused_scratch_gives_the_same_steps(make):
+    """The training loop's scratch arrays, dirty from earlier steps, change nothing."""
+    rng = np.random.RandomState(0)
+    params = _random_arrays(rng)
+    params_scratch = [p.copy() for p in params]
+    plain, reused = make(params), make(params_scratch)
+    scratch = [np.full_like(p, np.nan) for p in params]
+    for _ in range(3):
+        grads = _random_arrays(rng)
+        plain.step(params, grads)
+        reused.step(params_scratch, grads, scratch)
+    for a, b in zip(params, params_scratch, strict=True):
+        assert_array_equal(a, b)
