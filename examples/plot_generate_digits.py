@@ -17,8 +17,7 @@ decoder is linear; this example compares the two.
 # ----------------------------
 # Both models compress the training digits into codes of 4 numbers. A mixture
 # of 10 Gaussians, fitted to those codes, is their distribution; new codes are
-# drawn from it. With so narrow a code the autoencoder needs more than the
-# default 200 epochs before its loss stops improving, hence ``max_iter=400``.
+# drawn from it.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -36,9 +35,7 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
 
 models = {
-    "autoencoder": AutoencoderTransformer(
-        n_components=4, max_iter=400, random_state=0
-    ).fit(X_train),
+    "autoencoder": AutoencoderTransformer(n_components=4, random_state=0).fit(X_train),
     "PCA": PCA(n_components=4).fit(X_train),
 }
 generated = {}

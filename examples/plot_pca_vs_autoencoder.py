@@ -42,7 +42,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # codes and are scored by the mean squared error in pixel units. The
 # autoencoder's ``score`` is exactly this error, negated, while PCA's ``score``
 # is a log-likelihood, so the error is computed explicitly for both. A fit that
-# reaches ``max_iter`` (200 epochs by default) before its loss stops improving
+# reaches ``max_iter`` (300 epochs by default) before its loss stops improving
 # raises a :class:`~sklearn.exceptions.ConvergenceWarning`; it is recorded and
 # shown in the table instead.
 
@@ -84,7 +84,7 @@ for n_components, mse_pca, mse_ae in zip(
 # subspace of the same width (below 1, the autoencoder reconstructs better).
 # PCA's error depends only on the number of components; the autoencoder's also
 # depends on its training: ``n_iter_`` shows how many epochs each fit ran
-# before its loss stopped improving. A fit that reached the cap of 200 epochs
+# before its loss stopped improving. A fit that reached the cap of 300 epochs
 # can train longer with a larger ``max_iter``; its ``loss_curve_`` shows
 # whether the loss was still falling (see
 # :ref:`sphx_glr_auto_examples_plot_solvers.py`).

@@ -18,7 +18,7 @@ example reads both, on raw digits with codes of 8 numbers.
 # Four fits
 # ---------
 # Each solver with its default settings, and ``"sgd"`` once more with a larger
-# learning rate. Fits that reach ``max_iter`` (200 epochs or iterations) before
+# learning rate. Fits that reach ``max_iter`` (300 epochs or iterations) before
 # their stopping rule holds raise a
 # :class:`~sklearn.exceptions.ConvergenceWarning`; it is recorded and reported
 # in the table.
@@ -92,13 +92,13 @@ ax.legend(fontsize=8)
 # %%
 # With ``"adam"`` the loss falls fastest per epoch and levels off before
 # ``max_iter``, so the default stopping rule ends training. ``"sgd"`` with the
-# default rate of 0.003 is still falling after 200 epochs; a larger rate or
+# default rate of 0.003 is still falling after 300 epochs; a larger rate or
 # more epochs are needed. ``"lbfgs"`` has no minibatches and no learning rate
-# to choose; on a data set this small it ends its 200 iterations near
-# ``"adam"``'s training loss, with the lowest held-out error in the table. But
-# each iteration costs a pass over all the data, it has no early stopping, and
-# it stops only at ``max_iter``, ``max_fun`` or a tiny gradient, so
-# ``max_iter`` is what keeps it from fitting the training digits too closely.
+# to choose; on a data set this small its 300 iterations take the training
+# loss below ``"adam"``'s, but not the held-out error. Each iteration costs a
+# pass over all the data, it has no early stopping, and it stops only at
+# ``max_iter``, ``max_fun`` or a tiny gradient, so ``max_iter`` is what keeps
+# it from fitting the training digits too closely.
 #
 # Early stopping
 # --------------
