@@ -255,14 +255,21 @@ def carry_over_weights(coefs, intercepts, old, new):
     intercepts[-1] = ((intercepts[-1] * old_scale + shift) * new_inverse).astype(dtype)
 
 
-def scale_input(X, scaling):
-    """Standardise a dense batch X (n_samples, n_features); returns a new array."""
-    return (X - scaling.input_offset) * scaling.input_inverse
+def scale_input(X, scaling, out=None):
+    """Standardise a dense batch X (n_samples, n_features).
+
+    Into ``out`` when given (which may be X itself), else into a new array.
+    """
+    out = np.subtract(X, scaling.input_offset, out=out)
+    out *= scaling.input_inverse
+    return out
 
 
-def scale_output(X, scaling):
-    """Map a dense batch X into the network's output space; returns a new array."""
-    return (X - scaling.output_offset) * scaling.output_inverse
+def scale_output(X, scaling, out=None):
+    """Map a dense batch X into the network's output space, as :func:`scale_input`."""
+    out = np.subtract(X, scaling.output_offset, out=out)
+    out *= scaling.output_inverse
+    return out
 
 
 def unscale_output(A, scaling):

@@ -15,7 +15,7 @@ from sklearn.utils import gen_batches
 
 from ._losses import loss_and_output_delta
 from ._network import backward, forward, pack, penalty, unpack
-from ._scaling import scale_input, unscale_output
+from ._scaling import scale_input, scale_output, unscale_output
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
 # score): big enough for efficient matrix products, small enough that a dense
@@ -66,8 +66,8 @@ class Workspace:
     """Arrays that every minibatch reuses: scaled input, layer outputs, deltas.
 
     Sized for ``batch_size`` rows; a shorter last batch uses their first rows.
-    Allocating them once per fit, instead of once per minibatch, is what keeps
-    the training loop within a small margin of the time of its matrix products.
+    Allocated once per fit: fresh arrays at every minibatch cost page faults
+    whenever the allocator has handed their memory back to the system.
     """
 
     def __init__(self, units, batch_size, dtype):
@@ -117,10 +117,8 @@ def batch_loss_and_gradients(
     # The target first: X may be the workspace's input buffer itself, which
     # the fit loop gathers batches into, and is scaled in place below.
     if not scaling.target_is_input:
-        target = np.subtract(X, scaling.output_offset, out=buffer("targets"))
-        target *= scaling.output_inverse
-    X_in = np.subtract(X, scaling.input_offset, out=buffer("inputs"))
-    X_in *= scaling.input_inverse
+        target = scale_output(X, scaling, out=buffer("targets"))
+    X_in = scale_input(X, scaling, out=buffer("inputs"))
     if scaling.target_is_input:
         target = X_in
     outputs = forward(
