@@ -3,7 +3,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import doctest
-import os
 import re
 import shutil
 import subprocess
@@ -16,14 +15,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
-
-# The budget for one gallery example on two cores. Wall-clock time is only
-# meaningful on a machine that runs nothing else: with another process busy,
-# OpenBLAS's two threads slow the small minibatch products of training several
-# fold (plot_grid_search.py: 61 s against 9 s with one thread, measured on this
-# project's 2-core machine). So the budget is asserted under CI (CI=true, where
-# .ci/run has the machine to itself) and only reported elsewhere.
-EXAMPLE_BUDGET_SECONDS = 30
 
 
 @pytest.mark.parametrize(
@@ -63,10 +54,11 @@ def test_gallery_examples_are_listed_in_order():
 
 @pytest.mark.docs
 def test_docs_build(tmp_path):
-    """``sphinx-build -W`` passes, running every gallery example within budget.
+    """``sphinx-build -W`` passes, running every gallery example.
 
-    Every example must draw a figure and print no warning; the time budget is
-    checked under CI only (see ``EXAMPLE_BUDGET_SECONDS``).
+    Every example must draw a figure and print no warning. Each example's time
+    is printed, not asserted: the project checks speed with benchmark scripts,
+    never with timed tests, whose verdict would depend on the machine's load.
 
     The docs and examples are copied so that the build's generated files (the
     gallery, the API stubs) go to a temporary directory, not into the checkout.
@@ -122,6 +114,3 @@ def test_docs_build(tmp_path):
     }
     print("gallery times (s):", {name: round(s, 1) for name, s in seconds.items()})
     assert sorted(seconds) == scripts
-    slow = {name: s for name, s in seconds.items() if s > EXAMPLE_BUDGET_SECONDS}
-    if os.environ.get("CI") == "true":
-        assert not slow, f"examples over {EXAMPLE_BUDGET_SECONDS} s: {slow}"
