@@ -117,24 +117,24 @@ class Adam:
         """
         self.t += 1
         step_size = self.learning_rate
-        buffers = scratch or [np.empty_like(grad) for grad in grads]
+        scratch = scratch or [np.empty_like(grad) for grad in grads]
         for param, grad, m, v, buffer in zip(
-            params, grads, self.first_moments, self.second_moments, buffers, strict=True
+            params, grads, self.first_moments, self.second_moments, scratch, strict=True
         ):
-            # Every product goes through the scratch array: the update costs a
-            # dozen passes over the parameters and no allocation.
-            scratch = np.multiply(grad, 1 - self.beta_1, out=buffer)
+            # Every product goes through the buffer: the update costs a dozen
+            # passes over the parameters and no allocation.
+            np.multiply(grad, 1 - self.beta_1, out=buffer)
             m *= self.beta_1
-            m += scratch
-            np.multiply(grad, grad, out=scratch)
-            scratch *= 1 - self.beta_2
+            m += buffer
+            np.multiply(grad, grad, out=buffer)
+            buffer *= 1 - self.beta_2
             v *= self.beta_2
-            v += scratch
-            np.sqrt(v, out=scratch)
-            scratch += self.epsilon
-            np.divide(m, scratch, out=scratch)
-            scratch *= step_size
-            param -= scratch
+            v += buffer
+            np.sqrt(v, out=buffer)
+            buffer += self.epsilon
+            np.divide(m, buffer, out=buffer)
+            buffer *= step_size
+            param -= buffer
 
     def end_epoch(self, time_step):
         """Adam keeps no schedule."""
