@@ -4,6 +4,7 @@
 
 import copy
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,18 +23,19 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
 from ._losses import LOSSES
-from ._network import initialize, layer_activations, layer_units, pack
+from ._network import Network, initialize, layer_activations, layer_units, pack
 from ._optimizers import SGD, Adam
-from ._scaling import carry_over_weights, fit_scaling, update_scaling
+from ._pca import check_width, merge, moments, principal_axes
+from ._scaling import align_signs, carry_over, make_scales
 from ._training import (
     History,
-    Objective,
+    Loop,
     decode,
     encode,
     fit_lbfgs,
     fit_stochastic,
-    fold_input_scaling,
-    squared_errors,
+    mean_squared_errors,
+    validation_split,
 )
 
 
@@ -358,17 +360,17 @@ class AutoencoderTransformer(
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(256,),
+        hidden_layer_sizes=(128, 128),
         activation="relu",
         output_activation="identity",
         loss="squared_error",
         solver="adam",
-        alpha=0.0001,
+        alpha=0.01,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.003,
         power_t=0.5,
-        max_iter=300,
+        max_iter=500,
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -381,7 +383,7 @@ class AutoencoderTransformer(
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        n_iter_no_change=10,
+        n_iter_no_change=20,
         max_fun=15000,
     ):
         self.n_components = n_components
@@ -445,7 +447,9 @@ class AutoencoderTransformer(
         >>> ae.fit(X)
         AutoencoderTransformer(n_components=8, random_state=0, tol=0.01)
         >>> [coef.shape for coef in ae.coefs_]  # encoder, then mirrored decoder
-        [(64, 256), (256, 8), (8, 256), (256, 64)]
+        [(64, 128), (128, 128), (128, 8), (8, 128), (128, 128), (128, 64)]
+        >>> ae.components_.shape  # the PCA the network starts from
+        (8, 64)
         >>> len(ae.loss_curve_) == ae.n_iter_
         True
         """
@@ -509,23 +513,20 @@ class AutoencoderTransformer(
         if sp.issparse(X):
             # Minibatches are rows: CSR gives them cheaply, without densifying X.
             X = X.tocsr()
+        check_width(X.shape[1])
         hidden = self._check_params(X, first_pass, incremental)
-        units = layer_units(X.shape[1], hidden, self.n_components)
-
         if first_pass:
             random_state = check_random_state(self.random_state)
             activations = layer_activations(
                 len(hidden), self.activation, self.output_activation
             )
-            scaling = fit_scaling(X, self.loss, self.output_activation, X.dtype)
+            units = layer_units(X.shape[1], hidden, self.n_components)
             coefs, intercepts = initialize(units, activations, X.dtype, random_state)
             history = History()
         else:
-            random_state = self._random_state
-            activations, scaling = self._layer_activations, self._scaling
-            # New lists of the same arrays: neither the solvers nor
-            # carry_over_weights write into the arrays, so a diverging fit
-            # leaves the fitted model intact.
+            random_state, activations = self._random_state, self._layer_activations
+            # New lists of the same arrays: neither the solvers nor carry_over
+            # write into the arrays, so a diverging fit leaves the model intact.
             coefs, intercepts = list(self.coefs_), list(self.intercepts_)
             history = History(
                 **{
@@ -533,69 +534,137 @@ class AutoencoderTransformer(
                     for name in History.__annotations__
                 }
             )
-            if incremental:
-                # Statistics of every row seen, not of the first chunk alone, which
-                # may be unrepresentative (a sorted file); the network's function
-                # is carried over exactly into the new scaling.
-                scaling = update_scaling(scaling, X, self.loss, self.output_activation)
-                carry_over_weights(coefs, intercepts, self._scaling, scaling)
-        objective = Objective(
-            activations, self.loss, self.output_activation, self.alpha, scaling
+        rows = None
+        if self.early_stopping and not incremental and self.solver != "lbfgs":
+            # The PCA start is fitted on the training rows only, so that the
+            # validation score compares it fairly with every epoch after it.
+            rows = validation_split(
+                X.shape[0], self.validation_fraction, random_state
+            )
+        stats = moments(X, None if rows is None else rows[0])
+        if incremental and not first_pass:
+            # The PCA of every row seen, not of the first chunk alone, which may
+            # be unrepresentative (a sorted file).
+            stats = merge(self._moments, stats)
+        axes = principal_axes(stats, self.n_components)
+        network = self._start(
+            not first_pass, X.dtype, stats, axes, coefs, intercepts, activations
         )
+        network, history = self._train(
+            X, network, history, random_state, incremental, rows
+        )
+        self._store(network, history, stats, axes)
+        self._random_state = random_state
+        return self
 
-        if self.solver == "lbfgs":
-            coefs, intercepts, history = fit_lbfgs(
-                X,
+    def _start(self, continuing, dtype, stats, axes, coefs, intercepts, activations):
+        """The :class:`Network` to train: PCA's paths and the corrections so far."""
+        scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
+        components = axes.components
+        if continuing:
+            # Continuing: keep the codes' orientation and the logistic output's
+            # range, and re-express the corrections in the new scales.
+            components = align_signs(components, self.components_)
+            scales = replace(
+                scales,
+                output_offset=self._scales.output_offset,
+                output_scale=self._scales.output_scale,
+            )
+            carry_over(
                 coefs,
                 intercepts,
-                objective,
+                len(coefs) // 2 - 1,
+                (self.mean_, self._scales),
+                (stats.mean.astype(dtype), scales),
+            )
+        return Network(
+            stats.mean.astype(dtype),
+            components.astype(dtype),
+            coefs,
+            intercepts,
+            activations,
+            scales,
+        )
+
+    def _train(self, X, network, history, random_state, incremental, rows):
+        """Run the solver on ``network``; the trained network and its history."""
+        if self.loss == "squared_error" and set(network.activations) == {"identity"}:
+            # A linear autoencoder cannot beat PCA (Eckart-Young), so the start
+            # is the optimum: nothing to train.
+            history.loss = history.best_loss = network.scales.pca_mse
+            history.t += X.shape[0]
+            return network, history
+        if self.solver == "lbfgs":
+            return fit_lbfgs(
+                X,
+                network,
+                self.loss,
+                self.alpha,
                 history,
-                units,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
                 verbose=self.verbose,
             )
+        if incremental and history.n_iter and hasattr(self, "_optimizer"):
+            optimizer = copy.deepcopy(self._optimizer)
         else:
-            if incremental and hasattr(self, "_optimizer") and not first_pass:
-                optimizer = copy.deepcopy(self._optimizer)
-            else:
-                # The training loop updates one flat vector of all parameters.
-                optimizer = self._make_optimizer([pack(coefs, intercepts, X.dtype)])
-            coefs, intercepts, history = fit_stochastic(
-                X,
-                coefs,
-                intercepts,
-                objective,
-                optimizer,
-                history,
-                random_state,
-                max_iter=1 if incremental else self.max_iter,
-                batch_size=self._batch_size(X.shape[0]),
-                shuffle=self.shuffle,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                early_stopping=self.early_stopping and not incremental,
-                validation_fraction=self.validation_fraction,
-                learning_rate_init=self.learning_rate_init,
-                incremental=incremental,
-                verbose=self.verbose,
+            # The training loop updates one flat vector of all parameters.
+            optimizer = self._make_optimizer(
+                [pack(network.coefs, network.intercepts, X.dtype)]
             )
-            self._optimizer = optimizer
+        loop = Loop(
+            max_iter=1 if incremental else self.max_iter,
+            batch_size=self._batch_size(X.shape[0]),
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping and not incremental,
+            validation_fraction=self.validation_fraction,
+            learning_rate_init=self.learning_rate_init,
+            incremental=incremental,
+            verbose=self.verbose,
+        )
+        network, history = fit_stochastic(
+            X,
+            network,
+            self.loss,
+            self.alpha,
+            optimizer,
+            history,
+            random_state,
+            loop,
+            rows,
+        )
+        self._optimizer = optimizer
+        return network, history
 
-        self.coefs_, self.intercepts_ = coefs, intercepts
+    def _store(self, network, history, stats, axes):
+        """Copy the trained network, its PCA and its history into fitted attributes."""
+        dtype = network.components.dtype
+        self.coefs_, self.intercepts_ = network.coefs, network.intercepts
         for name, value in vars(history).items():
             setattr(self, name + "_", value)
         self.n_components_ = self.n_components
-        self._layer_activations, self._scaling = activations, scaling
-        self._random_state = random_state
-        # Folded once here rather than in every transform call: it costs a pass
-        # over the first weight matrix, more than encoding a few rows does.
-        n_encoder = len(coefs) // 2
-        self._encoder = fold_input_scaling(
-            coefs[:n_encoder], intercepts[:n_encoder], scaling
+        self.mean_, self.components_ = network.mean, network.components
+        self.explained_variance_ = axes.explained_variance.astype(dtype)
+        self.explained_variance_ratio_ = axes.explained_variance_ratio.astype(dtype)
+        self.singular_values_ = axes.singular_values.astype(dtype)
+        self.noise_variance_ = axes.noise_variance
+        self.n_samples_ = stats.n_samples
+        self._layer_activations, self._scales = network.activations, network.scales
+        self._moments = stats
+
+    def _network(self):
+        """The fitted model, assembled from the public fitted attributes."""
+        return Network(
+            self.mean_,
+            self.components_,
+            self.coefs_,
+            self.intercepts_,
+            self._layer_activations,
+            self._scales,
         )
-        return self
 
     def _check_params(self, X, first_pass, incremental):
         """Rules that span several parameters or the data; returns the hidden sizes."""
@@ -708,9 +777,7 @@ class AutoencoderTransformer(
         True
         """
         check_is_fitted(self)
-        X = self._validate_X(X)
-        n_encoder = len(self.coefs_) // 2
-        return encode(X, *self._encoder, self._layer_activations[:n_encoder])
+        return encode(self._validate_X(X), self._network())
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
@@ -756,14 +823,7 @@ class AutoencoderTransformer(
                 f"X has {Z.shape[1]} columns, but inverse_transform expects codes of "
                 f"n_components_={self.n_components_} columns."
             )
-        n_encoder = len(self.coefs_) // 2
-        return decode(
-            Z,
-            self.coefs_[n_encoder:],
-            self.intercepts_[n_encoder:],
-            self._layer_activations[n_encoder:],
-            self._scaling,
-        )
+        return decode(Z, self._network())
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
@@ -803,9 +863,7 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        return -squared_errors(
-            X, self.coefs_, self.intercepts_, self._layer_activations, self._scaling
-        )
+        return -mean_squared_errors(X, self._network())
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error over samples and features.

@@ -2,9 +2,12 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._activations import activate_inplace, multiply_derivative_inplace
+from ._scaling import Scales
 
 
 def layer_units(n_features, hidden_layer_sizes, n_components):
@@ -34,7 +37,11 @@ def layer_activations(n_hidden, activation, output_activation):
 
 
 def initialize(units, activations, dtype, random_state):
-    """Glorot-uniform weights and zero biases, in ``dtype``.
+    """Glorot-uniform weights and zero biases, in ``dtype``, starting at PCA.
+
+    The encoder's last layer starts at zero, and so does the decoder's for an
+    identity output: the corrections then add nothing, and the network starts
+    as the PCA its linear paths hold (Notes of ``AutoencoderTransformer``).
 
     Parameters
     ----------
@@ -58,14 +65,17 @@ def initialize(units, activations, dtype, random_state):
         coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
         coefs.append(coef.astype(dtype, copy=False))
         intercepts.append(np.zeros(fan_out, dtype=dtype))
+    coefs[len(coefs) // 2 - 1][...] = 0
+    if activations[-1] == "identity":
+        coefs[-1][...] = 0
     return coefs, intercepts
 
 
 def forward(X, coefs, intercepts, activations, out=None):
-    """Run ``X`` (n_samples, units[0]) through the given layers.
+    """Run ``X`` (n_samples, units[0]) through the given layers of one MLP.
 
-    Any contiguous slice of the network's lists works, so the encoder and the
-    decoder are ``forward`` over the first and the second half.
+    The encoder's and the decoder's corrections are ``forward`` over the first
+    and the second half of the network's lists.
 
     Parameters
     ----------
@@ -85,7 +95,6 @@ def forward(X, coefs, intercepts, activations, out=None):
     for i, (coef, intercept, name) in enumerate(
         zip(coefs, intercepts, activations, strict=True)
     ):
-        # ``@`` also takes the sparse X that encode folds its scaling around.
         Z = (
             outputs[-1] @ coef
             if out is None
@@ -105,6 +114,7 @@ def backward(
     coef_grads=None,
     intercept_grads=None,
     deltas=None,
+    input_delta=None,
 ):
     """Gradients of the batch loss plus the L2 penalty :func:`penalty`.
 
@@ -123,6 +133,9 @@ def backward(
     deltas : list of ndarray, optional
         Scratch arrays of shape (n_samples, units[i]) for the hidden layers'
         deltas, ``i = 1 .. n_layers - 1``.
+    input_delta : ndarray of shape (n_samples, units[0]), optional
+        Where to write the gradient with respect to the input, when the input
+        is itself computed by trainable layers (the decoder's input is the code).
 
     Returns
     -------
@@ -145,6 +158,8 @@ def backward(
                 delta, coefs[i].T, out=None if deltas is None else deltas[i - 1]
             )
             multiply_derivative_inplace(activations[i - 1], delta, outputs[i])
+        elif input_delta is not None:
+            np.matmul(delta, coefs[0].T, out=input_delta)
     return coef_grads, intercept_grads
 
 
@@ -156,7 +171,10 @@ def penalty(coefs, alpha, n_samples):
     """
     if not alpha:
         return 0.0
-    return alpha * sum(float(np.vdot(coef, coef)) for coef in coefs) / n_samples
+    # einsum, not vdot: a BLAS dot product of one layer wakes OpenBLAS's threads,
+    # which costs milliseconds between the small steps of L-BFGS.
+    total = sum(float(np.einsum("ij,ij->", coef, coef)) for coef in coefs)
+    return alpha * total / n_samples
 
 
 def pack(coefs, intercepts, dtype=np.float64):
@@ -183,3 +201,178 @@ def unpack(theta, units, dtype):
         start += size
     n_layers = len(units) - 1
     return arrays[:n_layers], arrays[n_layers:]
+
+
+@dataclass
+class Network:
+    """The whole model: PCA's linear paths plus two correction networks.
+
+    With ``X_in = (X - mean) / sigma`` and whitened codes ``C = Z / code_scale``,
+
+    - the encoder gives ``C = X_in @ E + code_correction * g(X_in)``, where
+      ``E = components.T * sigma / code_scale`` is PCA's projection and ``g``
+      the first half of ``coefs``;
+    - the decoder gives ``A = C @ D + output_correction * h(C)``, where ``D =
+      components * code_scale / sigma`` is PCA's reconstruction and ``h`` the
+      second half, and ``X_hat = mean + sigma * A``. A logistic output has no
+      linear path: ``X_hat = output_offset + output_scale * h(C)``.
+
+    ``E`` and ``D`` are computed from ``components`` at every call, so that the
+    model has no derived state to go stale.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    coefs: list
+    intercepts: list
+    activations: list
+    scales: Scales
+
+    @property
+    def n_encoder(self):
+        """Number of weight layers of the encoder's correction."""
+        return len(self.coefs) // 2
+
+    @property
+    def linear_decoder(self):
+        """Whether the decoder has PCA's linear path (an identity output)."""
+        return self.scales.output_correction is not None
+
+    def encoder_projection(self):
+        """``E`` (n_features, n_components), PCA's projection in network units."""
+        return self.components.T * (self.scales.sigma / self.scales.code_scale)
+
+    def decoder_projection(self):
+        """``D`` (n_components, n_features), PCA's reconstruction in network units."""
+        scale = self.scales.code_scale / self.scales.sigma
+        return self.components * scale[:, None]
+
+
+def scale_input(X, network, out=None):
+    """``(X - mean) / sigma`` of a dense batch X, into ``out`` (may be X itself)."""
+    out = np.subtract(X, network.mean, out=out)
+    out *= 1 / network.scales.sigma
+    return out
+
+
+def scale_output(X, network, out=None):
+    """X (dense) in the units of the network's output, as :func:`scale_input`."""
+    scales = network.scales
+    if network.linear_decoder:
+        return scale_input(X, network, out)
+    out = np.subtract(X, scales.output_offset, out=out)
+    # Constant columns (scale 0) are 0 there, and weigh nothing in the loss.
+    np.divide(out, scales.output_scale, out=out, where=scales.output_scale > 0)
+    return out
+
+
+def unscale_output(A, network):
+    """Network outputs A (n_samples, n_features) in the units of X."""
+    scales = network.scales
+    if network.linear_decoder:
+        return A * scales.sigma + network.mean
+    return A * scales.output_scale + scales.output_offset
+
+
+def encode_scaled(X_in, network, out=None, scratch=None):
+    """The encoder's layer outputs for scaled input; the last is the code ``C``.
+
+    ``out`` (per layer) and ``scratch`` (n_samples, n_components) are optional
+    buffers, as in :func:`forward`.
+    """
+    n = network.n_encoder
+    outputs = forward(
+        X_in,
+        network.coefs[:n],
+        network.intercepts[:n],
+        network.activations[:n],
+        out,
+    )
+    C = outputs[-1]
+    C *= network.scales.code_correction
+    C += np.matmul(X_in, network.encoder_projection(), out=scratch)
+    return outputs
+
+
+def decode_scaled(C, network, out=None, scratch=None):
+    """The decoder's layer outputs for whitened codes C; the last is ``A``."""
+    n = network.n_encoder
+    outputs = forward(
+        C, network.coefs[n:], network.intercepts[n:], network.activations[n:], out
+    )
+    if network.linear_decoder:
+        A = outputs[-1]
+        A *= network.scales.output_correction
+        A += np.matmul(C, network.decoder_projection(), out=scratch)
+    return outputs
+
+
+def backward_network(
+    encoder_outputs, decoder_outputs, delta, network, alpha, grads=None, buffers=None
+):
+    """Gradients of the loss (and L2 penalty) for every correction layer.
+
+    Parameters
+    ----------
+    encoder_outputs, decoder_outputs : list of ndarray
+        From :func:`encode_scaled` and :func:`decode_scaled` on one batch.
+    delta : ndarray of shape (n_samples, n_features)
+        Gradient of the loss with respect to ``A`` (its pre-activation for a
+        logistic output); overwritten.
+    network : Network
+    alpha : float
+    grads : tuple of two lists, optional
+        Coef and intercept gradient arrays to write into.
+    buffers : tuple, optional
+        The deltas of every hidden and code layer, (n_samples, units[i]) for
+        ``i = 1 .. n_layers - 1``, and a scratch array (n_samples, n_components).
+
+    Returns
+    -------
+    coef_grads, intercept_grads : lists shaped like the coefs and intercepts.
+    """
+    n = network.n_encoder
+    n_samples, n_components = delta.shape[0], network.components.shape[0]
+    if grads is None:
+        grads = (
+            [np.empty_like(coef) for coef in network.coefs],
+            [np.empty_like(intercept) for intercept in network.intercepts],
+        )
+    coef_grads, intercept_grads = grads
+    if buffers is None:
+        deltas = None
+        code_delta = np.empty((n_samples, n_components), delta.dtype)
+        scratch = None
+    else:
+        # The code layer's slot among the deltas holds the decoder's input delta.
+        deltas, scratch = buffers
+        code_delta = deltas[n - 1]
+    through_linear = None
+    if network.linear_decoder:
+        through_linear = np.matmul(delta, network.decoder_projection().T, out=scratch)
+        delta *= network.scales.output_correction
+    backward(
+        decoder_outputs,
+        delta,
+        network.coefs[n:],
+        network.activations[n:],
+        alpha,
+        coef_grads[n:],
+        intercept_grads[n:],
+        deltas=None if deltas is None else deltas[n:],
+        input_delta=code_delta,
+    )
+    if through_linear is not None:
+        code_delta += through_linear
+    code_delta *= network.scales.code_correction
+    backward(
+        encoder_outputs,
+        code_delta,
+        network.coefs[:n],
+        network.activations[:n],
+        alpha,
+        coef_grads[:n],
+        intercept_grads[:n],
+        deltas=None if deltas is None else deltas[: n - 1],
+    )
+    return coef_grads, intercept_grads

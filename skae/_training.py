@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,8 +14,17 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 from ._losses import loss_and_output_delta
-from ._network import backward, forward, pack, penalty, unpack
-from ._scaling import scale_input, scale_output, unscale_output
+from ._network import (
+    backward_network,
+    decode_scaled,
+    encode_scaled,
+    pack,
+    penalty,
+    scale_input,
+    scale_output,
+    unpack,
+    unscale_output,
+)
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
 # score): big enough for efficient matrix products, small enough that a dense
@@ -29,23 +38,35 @@ _USER_FRAME = 6
 
 
 @dataclass
-class Objective:
-    """What the network minimises: its layers' activations, the loss and penalty."""
+class Loop:
+    """How the stochastic solvers run: MLPRegressor's parameters of the same names.
 
-    activations: list
-    loss: str
-    output_activation: str
-    alpha: float
-    scaling: object
+    ``tol`` is relative to the mean column variance of the training data;
+    ``incremental`` runs one epoch with no stopping rule and no convergence
+    warning (``partial_fit``); ``learning_rate_init`` is only named in the
+    divergence message.
+    """
+
+    max_iter: int
+    batch_size: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: int
+    early_stopping: bool
+    validation_fraction: float
+    learning_rate_init: float
+    incremental: bool
+    verbose: bool
 
 
 @dataclass
 class History:
     """Training record, copied by the estimator into its fitted attributes.
 
-    ``loss``, ``loss_curve``, ``best_loss`` are in the units of X (the weighted
-    objective of :func:`skae._scaling.fit_scaling`, plus the L2 penalty);
-    validation scores are the negative mean squared error in the units of X.
+    ``loss``, ``loss_curve``, ``best_loss`` are the mean squared error in the
+    units of X plus the L2 penalty times the mean column variance (the mean
+    binary cross-entropy plus the penalty for ``log_loss``); validation scores
+    are the negative mean squared error in the units of X.
     """
 
     loss: float = np.inf
@@ -74,11 +95,14 @@ class Workspace:
         def rows(width):
             return np.empty((batch_size, width), dtype=dtype)
 
+        n_components = units[len(units) // 2]
         self.inputs = rows(units[0])
         self.targets = rows(units[-1])
         self.outputs = [rows(width) for width in units[1:]]
         self.residuals = rows(units[-1])
         self.deltas = [rows(width) for width in units[1:-1]]
+        self.code_scratch = rows(n_components)
+        self.output_scratch = rows(units[-1])
 
     def first(self, n_samples):
         """The workspace's arrays cut to ``n_samples`` rows (contiguous views)."""
@@ -95,10 +119,8 @@ class Workspace:
         return view
 
 
-def batch_loss_and_gradients(
-    X, coefs, intercepts, objective, alpha, workspace=None, grads=None
-):
-    """Loss (dimensionless) and gradients for one batch of raw rows ``X``.
+def batch_loss_and_gradients(X, network, loss, alpha, workspace=None, grads=None):
+    """Loss (in network units) and gradients for one batch of raw rows ``X``.
 
     ``X`` (n_samples, n_features) is dense or sparse; only this batch is made
     dense. ``alpha`` is passed separately so that whole-data passes can add the
@@ -106,7 +128,6 @@ def batch_loss_and_gradients(
     ``grads`` (coef and intercept gradient arrays to overwrite) nothing the
     size of the batch or of the network is allocated.
     """
-    scaling = objective.scaling
     X = _dense(X)
     n_samples = X.shape[0]
     space = workspace.first(n_samples) if workspace is not None else None
@@ -114,101 +135,101 @@ def batch_loss_and_gradients(
     def buffer(name):
         return None if space is None else getattr(space, name)
 
+    n = network.n_encoder
+    outputs = buffer("outputs") or [None] * len(network.coefs)
     # The target first: X may be the workspace's input buffer itself, which
     # the fit loop gathers batches into, and is scaled in place below.
-    if not scaling.target_is_input:
-        target = scale_output(X, scaling, out=buffer("targets"))
-    X_in = scale_input(X, scaling, out=buffer("inputs"))
-    if scaling.target_is_input:
+    if not network.linear_decoder:
+        target = scale_output(X, network, out=buffer("targets"))
+    X_in = scale_input(X, network, out=buffer("inputs"))
+    if network.linear_decoder:
         target = X_in
-    outputs = forward(
-        X_in, coefs, intercepts, objective.activations, out=buffer("outputs")
+    encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
+    decoded = decode_scaled(
+        encoded[-1], network, outputs[n:], buffer("output_scratch")
     )
-    loss, delta = loss_and_output_delta(
-        objective.loss,
-        objective.output_activation,
+    value, delta = loss_and_output_delta(
+        loss,
+        network.activations[-1],
         target,
-        outputs[-1],
-        scaling.weights,
+        decoded[-1],
+        network.scales.loss_weights,
         scratch=buffer("residuals"),
     )
-    coef_grads, intercept_grads = backward(
-        outputs,
-        delta,
-        coefs,
-        objective.activations,
-        alpha,
-        *(grads or (None, None)),
-        deltas=buffer("deltas"),
+    buffers = None if space is None else (space.deltas, space.code_scratch)
+    coef_grads, intercept_grads = backward_network(
+        encoded, decoded, delta, network, alpha, grads, buffers
     )
-    return loss + penalty(coefs, alpha, n_samples), coef_grads, intercept_grads
+    return value + penalty(network.coefs, alpha, n_samples), coef_grads, intercept_grads
 
 
-def fold_input_scaling(coefs, intercepts, scaling):
-    """The encoder's layers with the input standardisation folded into the first.
+def encode(X, network):
+    """Codes Z (n_samples, n_components) of raw rows X, dense or sparse."""
 
-    ``((X - m) * s) @ W + b = X @ (s W) + (b - (m s) @ W)``: raw rows, dense or
-    sparse, then go straight into :func:`encode`, with no scaled copy of X.
-    """
-    first_coef = coefs[0] * scaling.input_inverse[:, None]
-    offset = scaling.input_offset * scaling.input_inverse
-    first_intercept = intercepts[0] - offset @ coefs[0]
-    return [first_coef, *coefs[1:]], [first_intercept, *intercepts[1:]]
+    def codes(X):
+        X_in = scale_input(_dense(X), network)
+        return encode_scaled(X_in, network)[-1] * network.scales.code_scale
+
+    return _chunked(X, network, codes)
 
 
-def encode(X, coefs, intercepts, activations):
-    """Codes (n_samples, n_components) of raw rows X, dense or sparse.
+def decode(Z, network):
+    """Reconstructions in the units of X of codes Z (n_samples, n_components)."""
 
-    ``coefs`` and ``intercepts`` are the encoder's, from :func:`fold_input_scaling`.
-    """
-    return _chunked(X, coefs, lambda X: forward(X, coefs, intercepts, activations)[-1])
+    def samples(Z):
+        C = Z / network.scales.code_scale
+        return unscale_output(decode_scaled(C, network)[-1], network)
 
-
-def decode(Z, coefs, intercepts, activations, scaling):
-    """Reconstructions in the units of X from codes Z (n_samples, n_components)."""
-    return _chunked(
-        Z,
-        coefs,
-        lambda Z: unscale_output(
-            forward(Z, coefs, intercepts, activations)[-1], scaling
-        ),
-    )
+    return _chunked(Z, network, samples)
 
 
-def squared_errors(X, coefs, intercepts, activations, scaling, rows=None):
-    """Per-sample mean squared reconstruction error (n_samples,), units of X.
+def squared_errors(X, network, rows=None):
+    """Squared reconstruction error of each entry (n_samples, n_features), float64.
 
-    With ``rows`` (indices), only those rows of X are scored, gathered chunk by
-    chunk rather than copied out of X together.
+    Accumulated in float64, so that float32 data near the top of its range
+    gives finite errors. With ``rows`` (indices), only those rows of X are
+    scored, gathered chunk by chunk rather than copied out of X together.
     """
 
     def errors(X):
         X = _dense(X)
-        outputs = forward(scale_input(X, scaling), coefs, intercepts, activations)
-        residual = unscale_output(outputs[-1], scaling)
+        C = encode_scaled(scale_input(X, network), network)[-1]
+        X_hat = unscale_output(decode_scaled(C, network)[-1], network)
+        residual = X_hat.astype(np.float64)
         residual -= X
         residual **= 2
-        return residual.mean(axis=1)
+        return residual
 
-    return _chunked(X, coefs, errors, rows)
+    return _chunked(X, network, errors, rows)
 
 
-def chunk_rows(coefs):
-    """Rows per chunk of a whole-data pass through the network of ``coefs``.
+def mean_squared_errors(X, network, rows=None):
+    """Per-sample mean squared reconstruction error (n_samples,), float64."""
 
-    A chunk's temporaries (a dense copy of the input and every layer's output)
-    stay within scikit-learn's ``working_memory``, and at most ``CHUNK_ROWS``.
+    def errors(X):
+        return squared_errors(X, network).mean(axis=1)
+
+    return _chunked(X, network, errors, rows)
+
+
+def chunk_rows(network):
+    """Rows per chunk of a whole-data pass through ``network``.
+
+    A chunk's temporaries (a dense copy of the input, every layer's output and
+    the float64 residual) stay within scikit-learn's ``working_memory``, and at
+    most ``CHUNK_ROWS``.
     """
-    width = 2 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
+    coefs = network.coefs
+    width = 4 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
     budget = get_config()["working_memory"] * 2**20
     # Plain ints: np.clip alone costs more than encoding a single row.
-    return max(1, min(int(budget // (width * coefs[0].itemsize)), CHUNK_ROWS))
+    return max(1, min(int(budget // (width * 8)), CHUNK_ROWS))
 
 
-def _chunked(X, coefs, function, rows=None):
+def _chunked(X, network, function, rows=None):
     """Apply ``function`` to row chunks of X (or of ``X[rows]``) and stack them."""
     n_rows = X.shape[0] if rows is None else rows.shape[0]
-    size = chunk_rows(coefs)
+    size = chunk_rows(network)
     if rows is None and n_rows <= size:
         return function(X)
     return np.concatenate(
@@ -228,235 +249,248 @@ def _check_finite(value, what, advice):
         )
 
 
+class _Parameters:
+    """The network's parameters as one flat vector, with views per layer.
+
+    The optimizer then updates the whole network with a few whole-array
+    operations, and the caller's arrays are never written to.
+    """
+
+    def __init__(self, network):
+        coefs = network.coefs
+        self.units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
+        dtype = coefs[0].dtype
+        self.theta = pack(coefs, network.intercepts, dtype)
+        coefs, intercepts = unpack(self.theta, self.units, dtype)
+        self.network = replace(network, coefs=coefs, intercepts=intercepts)
+        self.gradient = np.empty_like(self.theta)
+        self.grads = unpack(self.gradient, self.units, dtype)
+
+
+def validation_split(n_samples, validation_fraction, random_state):
+    """Training and (sorted) validation row indices, for early stopping."""
+    rows, validation_rows = train_test_split(
+        np.arange(n_samples), test_size=validation_fraction, random_state=random_state
+    )
+    if validation_rows.shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small for early_stopping=True: increase "
+            f"validation_fraction={validation_fraction!r} or the number of samples."
+        )
+    validation_rows.sort()
+    return rows, validation_rows
+
+
+def _run_epoch(X, rows, params, loss, alpha, optimizer, workspace, scratch, advice):
+    """One pass of minibatch updates over ``X[rows]``; the mean batch loss."""
+    total = 0.0
+    batch_size = workspace.inputs.shape[0]
+    for batch in gen_batches(rows.shape[0], batch_size):
+        batch_rows = rows[batch]
+        if sp.issparse(X):
+            X_batch = X[batch_rows]
+        else:
+            # Gathered straight into the input buffer: a fresh array per
+            # batch costs page faults whenever the allocator has returned
+            # its memory to the system. The rows are valid indices, and
+            # mode="raise" would copy through a temporary.
+            X_batch = np.take(
+                X,
+                batch_rows,
+                axis=0,
+                out=workspace.inputs[: batch_rows.shape[0]],
+                mode="clip",
+            )
+        value, _, _ = batch_loss_and_gradients(
+            X_batch, params.network, loss, alpha, workspace, params.grads
+        )
+        _check_finite(value, "training loss", advice)
+        optimizer.step([params.theta], [params.gradient], scratch)
+        total += value * batch_rows.shape[0]
+    _check_finite(params.theta, "network weights", advice)
+    return total / rows.shape[0]
+
+
+class _StoppingRule:
+    """MLPRegressor's rule: stop after ``n_iter_no_change`` epochs without gain.
+
+    With early stopping the gain is in the validation score, and the weights
+    that scored best (those of the PCA start included) are kept.
+    """
+
+    def __init__(self, loop, history, params, X, validation_rows):
+        self.loop, self.history, self.params = loop, history, params
+        self.X, self.validation_rows = X, validation_rows
+        self.count = 0
+        if validation_rows is None:
+            history.validation_scores = history.best_validation_score = None
+            if history.best_loss is None:
+                history.best_loss = np.inf
+            return
+        history.best_loss = None
+        self.best_theta = params.theta.copy()
+        if history.validation_scores is None:
+            history.validation_scores = []
+            history.best_validation_score = self.validation_score()
+
+    def validation_score(self):
+        """Negative mean squared error on the validation rows, in X units."""
+        errors = mean_squared_errors(self.X, self.params.network, self.validation_rows)
+        return -float(errors.mean())
+
+    def update(self, tolerance):
+        """Record the epoch just run; the message that verbose prints."""
+        history = self.history
+        message = f"Iteration {history.n_iter}, loss = {history.loss:.8f}"
+        if self.validation_rows is None:
+            improved = history.loss < history.best_loss - tolerance
+            history.best_loss = min(history.best_loss, history.loss)
+        else:
+            score = self.validation_score()
+            history.validation_scores.append(score)
+            message += f", validation score = {score:.8f}"
+            improved = score >= history.best_validation_score + tolerance
+            if score > history.best_validation_score:
+                history.best_validation_score = score
+                self.best_theta[...] = self.params.theta
+        self.count = 0 if improved else self.count + 1
+        return message
+
+    def restore_best(self):
+        """Keep the best-scoring weights rather than the last ones."""
+        if self.validation_rows is not None:
+            self.params.theta[...] = self.best_theta
+
+
 # Overflow is caught by _check_finite, which raises an error that names the fix;
 # NumPy's own warnings would only bury it.
 @np.errstate(over="ignore", invalid="ignore")
 def fit_stochastic(
-    X,
-    coefs,
-    intercepts,
-    objective,
-    optimizer,
-    history,
-    random_state,
-    *,
-    max_iter,
-    batch_size,
-    shuffle,
-    tol,
-    n_iter_no_change,
-    early_stopping,
-    validation_fraction,
-    learning_rate_init,
-    incremental,
-    verbose,
+    X, network, loss, alpha, optimizer, history, random_state, loop, rows=None
 ):
-    """Train a network from ``coefs`` and ``intercepts`` with minibatch updates.
+    """Train the correction networks of ``network`` with minibatch updates.
 
     Parameters
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
-        Raw training rows; batches are taken by index, never copied whole.
-    coefs, intercepts : list of ndarray
-        Starting point; the trained arrays are returned, these are not written.
-    objective : Objective
+        Raw rows; batches are taken by index, never copied whole.
+    network : Network
+        The starting point; its arrays are not written.
+    loss : {"squared_error", "log_loss"}
+    alpha : float
+        L2 penalty strength.
     optimizer : SGD or Adam
         Built for, or continued from, the flat parameter vector of
         :func:`skae._network.pack`.
     history : History
         Extended in place and returned.
     random_state : numpy.random.RandomState
-        Drives the validation split and the shuffling.
-    max_iter : int
-        Epochs in this call (one when ``incremental``).
-    batch_size : int
-        Already clipped to the number of training rows.
-    tol, n_iter_no_change, early_stopping, validation_fraction, shuffle, verbose
-        As in ``MLPRegressor``; ``tol`` is relative to ``scaling.loss_scale``.
-    learning_rate_init : float
-        Only named in the divergence message.
-    incremental : bool
-        One epoch, no stopping rule and no convergence warning (``partial_fit``).
+        Drives the shuffling.
+    loop : Loop
+    rows : tuple of two ndarray, optional
+        Training and validation row indices of X, from :func:`validation_split`,
+        with ``loop.early_stopping``; all rows are for training otherwise.
 
     Returns
     -------
-    coefs, intercepts : list of ndarray
+    network : Network
+        The trained network.
     history : History
     """
-    scaling = objective.scaling
-    dtype = coefs[0].dtype
-    units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
-    # All parameters, and all gradients, live in one flat array each: the
-    # optimizer then updates the whole network with a few whole-array
-    # operations, and the caller's arrays are never written to.
-    theta = pack(coefs, intercepts, dtype)
-    coefs, intercepts = unpack(theta, units, dtype)
-    gradient = np.empty_like(theta)
-    grads = unpack(gradient, units, dtype)
-    workspace = Workspace(units, batch_size, dtype)
-    scratch = [np.empty_like(theta)]
-    tolerance = tol * scaling.loss_scale
+    params = _Parameters(network)
+    workspace = Workspace(params.units, loop.batch_size, params.theta.dtype)
+    scratch = [np.empty_like(params.theta)]
     advice = (
-        f"The step size learning_rate_init={learning_rate_init!r} is too large for "
-        "this data and network: lower learning_rate_init (for example by 10x)."
+        f"The step size learning_rate_init={loop.learning_rate_init!r} is too "
+        "large for this data and network: lower learning_rate_init (for example "
+        "by 10x)."
     )
-    train_rows = np.arange(X.shape[0])
-    if early_stopping:
-        train_rows, validation_rows = train_test_split(
-            train_rows, test_size=validation_fraction, random_state=random_state
-        )
-        if validation_rows.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small for early_stopping=True: increase "
-                f"validation_fraction={validation_fraction!r} or the number of samples."
-            )
-        validation_rows.sort()
-        if history.validation_scores is None:
-            history.validation_scores = []
-            history.best_validation_score = -np.inf
-        history.best_loss = None
-        best_theta = theta.copy()
-    else:
-        history.validation_scores = history.best_validation_score = None
-        if history.best_loss is None:
-            history.best_loss = np.inf
-    n_train = train_rows.shape[0]
-    no_improvement_count = 0
-    for _ in range(max_iter):
-        if shuffle:
+    train_rows, validation_rows = (np.arange(X.shape[0]), None) if rows is None else rows
+    rule = _StoppingRule(loop, history, params, X, validation_rows)
+    for _ in range(loop.max_iter):
+        if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
-        accumulated_loss = 0.0
-        for batch in gen_batches(n_train, batch_size):
-            rows = train_rows[batch]
-            if sp.issparse(X):
-                X_batch = X[rows]
-            else:
-                # Gathered straight into the input buffer: a fresh array per
-                # batch costs page faults whenever the allocator has returned
-                # its memory to the system. The rows are valid indices, and
-                # mode="raise" would copy through a temporary.
-                X_batch = np.take(
-                    X, rows, axis=0, out=workspace.inputs[: len(rows)], mode="clip"
-                )
-            loss, _, _ = batch_loss_and_gradients(
-                X_batch, coefs, intercepts, objective, objective.alpha, workspace, grads
-            )
-            _check_finite(loss, "training loss", advice)
-            optimizer.step([theta], [gradient], scratch)
-            accumulated_loss += loss * rows.shape[0]
-        _check_finite(theta, "network weights", advice)
-
+        mean_loss = _run_epoch(
+            X, train_rows, params, loss, alpha, optimizer, workspace, scratch, advice
+        )
         history.n_iter += 1
-        history.t += n_train
-        history.loss = accumulated_loss / n_train * scaling.loss_scale
+        history.t += train_rows.shape[0]
+        history.loss = mean_loss * network.scales.loss_scale
         history.loss_curve.append(history.loss)
         optimizer.end_epoch(history.t)
-        message = f"Iteration {history.n_iter}, loss = {history.loss:.8f}"
-        if early_stopping:
-            score = -float(
-                squared_errors(
-                    X,
-                    coefs,
-                    intercepts,
-                    objective.activations,
-                    scaling,
-                    rows=validation_rows,
-                ).mean()
-            )
-            history.validation_scores.append(score)
-            message += f", validation score = {score:.8f}"
-            if score < history.best_validation_score + tolerance:
-                no_improvement_count += 1
-            else:
-                no_improvement_count = 0
-            if score > history.best_validation_score:
-                history.best_validation_score = score
-                best_theta[...] = theta
-        else:
-            if history.loss > history.best_loss - tolerance:
-                no_improvement_count += 1
-            else:
-                no_improvement_count = 0
-            history.best_loss = min(history.best_loss, history.loss)
-        if verbose:
+        message = rule.update(loop.tol * network.scales.tolerance_unit)
+        if loop.verbose:
             print(message)
-        if incremental:
+        if loop.incremental:
             break
-        if no_improvement_count > n_iter_no_change:
+        if rule.count > loop.n_iter_no_change:
             stop, reason = optimizer.trigger_stopping()
-            if verbose:
+            if loop.verbose:
                 print(
-                    f"{'Validation score' if early_stopping else 'Training loss'} did "
-                    f"not improve more than tol={tol} for {n_iter_no_change} "
-                    f"consecutive epochs. {reason}"
+                    f"{'Validation score' if loop.early_stopping else 'Training loss'} "
+                    f"did not improve more than tol={loop.tol} for "
+                    f"{loop.n_iter_no_change} consecutive epochs. {reason}"
                 )
             if stop:
                 break
-            no_improvement_count = 0
+            rule.count = 0
     else:
-        if not incremental:
+        if not loop.incremental:
             warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
-                "the optimization hasn't converged yet. Increase max_iter.",
+                f"Stochastic optimizer: maximum iterations ({loop.max_iter}) reached "
+                "and the optimization hasn't converged yet. Increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=_USER_FRAME,
             )
-    if early_stopping:
-        # The weights that scored best on the held-out rows, not the last ones.
-        theta[...] = best_theta
-    return coefs, intercepts, history
+    rule.restore_best()
+    return params.network, history
 
 
 @np.errstate(over="ignore", invalid="ignore")
-def fit_lbfgs(
-    X, coefs, intercepts, objective, history, units, *, max_iter, max_fun, tol, verbose
-):
+def fit_lbfgs(X, network, loss, alpha, history, *, max_iter, max_fun, tol, verbose):
     """Train with SciPy's L-BFGS-B on the whole of X, processed in row chunks.
 
     Parameters
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
-    coefs, intercepts : list of ndarray
-        Starting point; the optimum is returned, not written into them.
-    objective : Objective
+    network : Network
+        The starting point; the optimum is returned, not written into it.
+    loss, alpha
+        As for :func:`fit_stochastic`.
     history : History
         Extended with one ``loss_curve`` entry per L-BFGS iteration.
-    units : list of int
-        Layer widths, to unpack the flat parameter vector.
     max_iter, max_fun, tol, verbose
         As in ``MLPRegressor`` (``tol`` is SciPy's ``gtol``).
 
     Returns
     -------
-    coefs, intercepts : list of ndarray
+    network : Network
     history : History
     """
-    dtype = coefs[0].dtype
+    params = _Parameters(network)
+    dtype, units = params.theta.dtype, params.units
     n_samples = X.shape[0]
-    scaling = objective.scaling
-    n_coefs = sum(coef.size for coef in coefs)
-    rows_per_chunk = min(chunk_rows(coefs), n_samples)
+    n_coefs = sum(coef.size for coef in network.coefs)
+    rows_per_chunk = min(chunk_rows(network), n_samples)
     workspace = Workspace(units, rows_per_chunk, dtype)
-    n_params = n_coefs + sum(intercept.size for intercept in intercepts)
-    chunk_gradient = np.empty(n_params, dtype)
-    chunk_grads = unpack(chunk_gradient, units, dtype)
+    scale = network.scales.loss_scale
 
     def loss_and_gradient(theta):
-        coefs, intercepts = unpack(theta, units, dtype)
-        total = penalty(coefs, objective.alpha, n_samples)
+        params.theta[...] = theta
+        total = penalty(params.network.coefs, alpha, n_samples)
         gradient = np.zeros_like(theta)
-        gradient[:n_coefs] = (2 * objective.alpha / n_samples) * theta[:n_coefs]
+        gradient[:n_coefs] = (2 * alpha / n_samples) * theta[:n_coefs]
         for rows in gen_batches(n_samples, rows_per_chunk):
             share = (rows.stop - rows.start) / n_samples
-            loss, _, _ = batch_loss_and_gradients(
-                X[rows], coefs, intercepts, objective, 0.0, workspace, chunk_grads
+            value, _, _ = batch_loss_and_gradients(
+                X[rows], params.network, loss, 0.0, workspace, params.grads
             )
-            total += share * loss
-            gradient += share * chunk_gradient
+            total += share * value
+            gradient += share * params.gradient
         return total, gradient
 
     def record(intermediate_result):
-        history.loss_curve.append(float(intermediate_result.fun) * scaling.loss_scale)
+        history.loss_curve.append(float(intermediate_result.fun) * scale)
         if verbose:
             print(
                 f"Iteration {len(history.loss_curve)}, "
@@ -465,7 +499,7 @@ def fit_lbfgs(
 
     result = minimize(
         loss_and_gradient,
-        pack(coefs, intercepts),
+        pack(network.coefs, network.intercepts),
         method="L-BFGS-B",
         jac=True,
         callback=record,
@@ -478,11 +512,11 @@ def fit_lbfgs(
             ConvergenceWarning,
             stacklevel=_USER_FRAME,
         )
-    coefs, intercepts = unpack(result.x, units, dtype)
-    loss = float(result.fun) * scaling.loss_scale
-    _check_finite(loss, "training loss", "Try solver='adam' or a larger alpha.")
+    value = float(result.fun) * scale
+    _check_finite(value, "training loss", "Try solver='adam' or a larger alpha.")
+    params.theta[...] = result.x
     history.n_iter += result.nit
     history.t += result.nit * n_samples
-    history.loss = loss
-    history.best_loss = min(history.loss_curve, default=loss)
-    return coefs, intercepts, history
+    history.loss = value
+    history.best_loss = min(history.loss_curve, default=value)
+    return params.network, history

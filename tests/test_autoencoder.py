@@ -10,7 +10,12 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
-from sklearn.datasets import load_digits, make_swiss_roll
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_wine,
+    make_swiss_roll,
+)
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -18,7 +23,6 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-import skae._scaling
 import skae._training
 from skae import AutoencoderTransformer
 
@@ -38,99 +42,140 @@ def held_out_mse(model, X_train, X_test):
     return np.mean((model.inverse_transform(model.transform(X_test)) - X_test) ** 2)
 
 
-# Measured on 2026-11-29 (numpy 2.4, scikit-learn 1.9, OpenBLAS): ratios to PCA of
-# 0.712 (k=2) and 0.608 (k=8) with (128,); the default (256,) gives 0.699 and 0.543.
-@pytest.mark.parametrize("n_components, max_ratio", [(2, 0.75), (8, 0.65)])
-def test_beats_pca_on_raw_digits(digits_split, n_components, max_ratio):
-    X_train, X_test, _, _ = digits_split
-    pca = held_out_mse(PCA(n_components), X_train, X_test)
-    ae = AutoencoderTransformer(n_components, hidden_layer_sizes=(128,), random_state=0)
-    assert held_out_mse(ae, X_train, X_test) <= max_ratio * pca
-
-
-# Measured: 1.0057x PCA(8) with the default objective; 1.24x when the loss is on
-# standardised columns, 1.0055x when it is purely in X units.
-def test_shallow_linear_autoencoder_matches_pca(digits_split):
-    X_train, X_test, _, _ = digits_split
-    pca = held_out_mse(PCA(8), X_train, X_test)
+def test_fit_minimises_what_score_reports(digits):
+    # alpha=0 and lbfgs: loss_ is the training objective at the returned
+    # weights, exactly the mean squared error that -score reports.
     ae = AutoencoderTransformer(
-        8, hidden_layer_sizes=(), activation="identity", random_state=0
-    )
-    assert held_out_mse(ae, X_train, X_test) <= 1.02 * pca
+        3, hidden_layer_sizes=(16,), solver="lbfgs", alpha=0.0, max_iter=50
+    ).fit(digits)
+    assert_allclose(ae.loss_, -ae.score(digits), rtol=1e-10)
+    assert_allclose(ae.loss_curve_[-1], ae.loss_, rtol=1e-12)
+    # Stochastic solvers record each epoch's mean minibatch loss, in the same
+    # units: the last epoch's is within a few percent of the final -score.
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(16,), random_state=0)
+    ae.fit(digits)
+    assert_allclose(ae.loss_curve_[-1], -ae.score(digits), rtol=0.05)
 
 
-# Measured: 0.137x PCA(2) on held-out rows.
-def test_unrolls_the_swiss_roll():
-    X, _ = make_swiss_roll(3000, noise=0.05, random_state=0)
-    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
-    pca = held_out_mse(PCA(2), X_train, X_test)
-    ae = AutoencoderTransformer(2, random_state=0)
-    assert held_out_mse(ae, X_train, X_test) <= 0.25 * pca
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_linear_autoencoder_is_pca(digits, activation):
+    hidden = () if activation == "relu" else (16,)
+    ae = AutoencoderTransformer(5, hidden_layer_sizes=hidden, activation=activation)
+    ae.fit(digits)
+    pca = PCA(5, svd_solver="full").fit(digits)
+    assert ae.n_iter_ == 0
+    assert_allclose(ae.transform(digits), pca.transform(digits), atol=1e-9)
+    assert_allclose(ae.components_, pca.components_, atol=1e-12)
+    assert_allclose(ae.explained_variance_, pca.explained_variance_, rtol=1e-10)
+    X_pca = pca.inverse_transform(pca.transform(digits))
+    assert_allclose(ae.loss_, np.mean((X_pca - digits) ** 2), rtol=1e-10)
+    assert_allclose(ae.score(digits), -ae.loss_, rtol=1e-10)
+
+
+def test_pca_attributes_describe_the_linear_path(digits):
+    ae = AutoencoderTransformer(4, max_iter=1, random_state=0).fit(digits)
+    pca = PCA(4, svd_solver="full").fit(digits)
+    assert_allclose(ae.mean_, pca.mean_, rtol=1e-12)
+    assert_allclose(ae.components_, pca.components_, atol=1e-12)
+    assert_allclose(ae.singular_values_, pca.singular_values_, rtol=1e-10)
+    assert_allclose(ae.explained_variance_ratio_, pca.explained_variance_ratio_)
+    assert_allclose(ae.noise_variance_, pca.noise_variance_, rtol=1e-10)
+    assert ae.n_samples_ == 300
+
+
+# Quality against PCA, held out, with default parameters (seed 0). Measured by
+# benchmarks/quality.py, which also reports seeds 1-4; the thresholds are the
+# targets the model was built to, not measured values.
+@pytest.fixture(scope="module")
+def fitted():
+    """Autoencoder and PCA fitted on 70 % of X, cached per data set and k."""
+    cache = {}
+
+    def fit(name, X, n_components):
+        if (name, n_components) not in cache:
+            X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+            models = [
+                model.fit(X_train)
+                for model in (
+                    AutoencoderTransformer(n_components, random_state=0),
+                    PCA(n_components),
+                )
+            ]
+            cache[name, n_components] = models, X_test
+        return cache[name, n_components]
+
+    return fit
+
+
+def held_out_ratio(fitted, name, X, n_components, noise=0.0):
+    """Autoencoder / PCA held-out MSE; with noise, on noisy rows against clean."""
+    models, X_test = fitted(name, X, n_components)
+    noisy = X_test + noise * np.random.RandomState(0).normal(size=X_test.shape)
+    errors = [
+        np.mean((model.inverse_transform(model.transform(noisy)) - X_test) ** 2)
+        for model in models
+    ]
+    return errors[0] / errors[1]
 
 
 @pytest.fixture(scope="module")
-def mixed_scales():
-    """A noisy 3-d manifold in 20 columns, half scaled by 1e3 and half by 1e-3."""
-    rng = np.random.RandomState(0)
-    X = np.tanh(rng.normal(size=(2000, 3)) @ rng.normal(size=(3, 20)))
-    X += 0.05 * rng.normal(size=X.shape)
-    X[:, :10] *= 1e3
-    X[:, 10:] *= 1e-3
-    return train_test_split(X, test_size=0.3, random_state=0)
+def raw_digits():
+    return load_digits(return_X_y=True)[0]
 
 
-def unexplained_variance(model, X_train, X_test):
-    """Per-column held-out MSE divided by the column's variance."""
-    model.fit(X_train)
-    X_hat = model.inverse_transform(model.transform(X_test))
-    return ((X_hat - X_test) ** 2).mean(axis=0) / X_test.var(axis=0)
-
-
-def test_small_scale_columns_are_reconstructed(mixed_scales):
-    # Measured: unexplained variance 0.025 on the small half (1.001 with share 0).
-    fvu = unexplained_variance(AutoencoderTransformer(3, random_state=0), *mixed_scales)
-    assert np.all(fvu < 0.1)
-
-
-def test_loss_in_x_units_only_leaves_small_columns_unreconstructed(
-    mixed_scales, monkeypatch
+@pytest.mark.parametrize(
+    "n_components, noise, max_ratio",
+    [(2, 0, 0.70), (8, 0, 0.53), (2, 1, 0.80), (8, 1, 0.65), (2, 2, 0.90), (8, 2, 0.80)],
+)
+def test_beats_pca_on_raw_digits_clean_and_noisy(
+    fitted, raw_digits, n_components, noise, max_ratio
 ):
-    # The failure mode the weighted objective exists for: with no standardised
-    # share, the small columns are reconstructed no better than by their mean.
-    monkeypatch.setattr(skae._scaling, "STANDARDISED_SHARE", 0.0)
-    fvu = unexplained_variance(AutoencoderTransformer(3, random_state=0), *mixed_scales)
-    assert np.all(fvu[:10] < 0.1)
-    assert np.all(fvu[10:] > 0.9)
+    ratio = held_out_ratio(fitted, "digits", raw_digits, n_components, noise)
+    assert ratio <= max_ratio
 
 
-def test_standardised_loss_only_loses_to_pca_on_raw_digits(digits_split, monkeypatch):
-    # The other failure mode: a loss on standardised columns optimises the wrong
-    # error, and even the linear autoencoder falls clearly behind PCA (1.24x).
-    monkeypatch.setattr(skae._scaling, "STANDARDISED_SHARE", 1e9)
-    X_train, X_test, _, _ = digits_split
-    pca = held_out_mse(PCA(8), X_train, X_test)
-    ae = AutoencoderTransformer(
-        8, hidden_layer_sizes=(), activation="identity", random_state=0
-    )
-    assert held_out_mse(ae, X_train, X_test) > 1.1 * pca
+def test_unrolls_the_swiss_roll(fitted):
+    X, _ = make_swiss_roll(3000, noise=0.05, random_state=0)
+    assert held_out_ratio(fitted, "swiss roll", X, 2) <= 0.15
 
 
-def test_every_column_at_least_as_good_as_its_mean(digits):
+def mixed_scales():
+    """A noisy 3-d manifold in 10 columns of scales 1e-3 ... 1e3."""
     rng = np.random.RandomState(0)
-    X = digits * 10.0 ** rng.uniform(-6, 6, size=digits.shape[1])
-    ae = AutoencoderTransformer(4, hidden_layer_sizes=(32,), random_state=0).fit(X)
-    column_mse = ((ae.inverse_transform(ae.transform(X)) - X) ** 2).mean(axis=0)
-    assert np.all(column_mse <= X.var(axis=0) * (1 + 1e-6) + 1e-300)
+    X = np.tanh(rng.normal(size=(2000, 3)) @ rng.normal(size=(3, 10)))
+    X += 0.05 * rng.normal(size=X.shape)
+    return X * np.logspace(-3, 3, 10)
+
+
+@pytest.mark.parametrize(
+    "load", [load_wine, load_breast_cancer, mixed_scales], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize("n_components", [2, 5])
+def test_never_worse_than_pca_on_columns_in_mixed_units(fitted, load, n_components):
+    X = load() if load is mixed_scales else load(return_X_y=True)[0]
+    assert held_out_ratio(fitted, load.__name__, X, n_components) <= 1.02
+
+
+@pytest.mark.parametrize("n_components", [2, 5])
+def test_no_column_worse_than_its_mean(fitted, n_components):
+    (ae, _), X_test = fitted("mixed_scales", mixed_scales(), n_components)
+    residual = (ae.inverse_transform(ae.transform(X_test)) - X_test) ** 2
+    r2 = 1 - residual.mean(axis=0) / X_test.var(axis=0)
+    assert r2.min() >= -0.02
 
 
 def test_results_do_not_depend_on_the_units_of_x(digits):
-    # The internal scaling, the alpha and the tol are all unit-free, so rescaling
-    # X rescales the scores and leaves the codes alone, up to round-off.
+    # The internal scales, the alpha and the tol are all unit-free, so rescaling
+    # X rescales the codes (in X's units, as PCA's) and the scores, up to
+    # round-off.
     params = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=30, random_state=0)
     ae = AutoencoderTransformer(**params).fit(digits)
     ae_scaled = AutoencoderTransformer(**params).fit(digits * 1e4)
     assert_allclose(
-        ae_scaled.transform(digits * 1e4), ae.transform(digits), rtol=1e-6, atol=1e-8
+        ae_scaled.transform(digits * 1e4),
+        1e4 * ae.transform(digits),
+        rtol=1e-6,
+        atol=1e-4,
     )
     assert_allclose(ae_scaled.score(digits * 1e4), 1e8 * ae.score(digits), rtol=1e-6)
 
@@ -167,9 +212,12 @@ def test_float32_is_kept_end_to_end(digits, small_model_params):
     Z = ae.transform(X32)
     assert Z.dtype == np.float32
     assert ae.inverse_transform(Z).dtype == np.float32
-    assert ae.score_samples(X32).dtype == np.float32
+    # Errors are accumulated in float64: squares of float32 data overflow
+    # float32 long before the data does.
+    assert ae.score_samples(X32).dtype == np.float64
     ae64 = AutoencoderTransformer(**small_model_params).fit(digits)
-    assert_allclose(Z, ae64.transform(digits), rtol=1e-3, atol=1e-3)
+    Z64 = ae64.transform(digits)
+    assert np.linalg.norm(Z - Z64) <= 1e-2 * np.linalg.norm(Z64)
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
@@ -184,7 +232,9 @@ def test_sparse_input_matches_dense(digits, small_model_params, container):
     dense = AutoencoderTransformer(**small_model_params).fit(digits)
     sparse = AutoencoderTransformer(**small_model_params).fit(container(digits))
     X = container(digits)
-    assert_allclose(sparse.transform(X), dense.transform(digits), rtol=1e-10)
+    assert_allclose(
+        sparse.transform(X), dense.transform(digits), rtol=1e-10, atol=1e-9
+    )
     assert_allclose(sparse.score_samples(X), dense.score_samples(digits), rtol=1e-10)
     assert sparse.score(X) == pytest.approx(dense.score(digits), rel=1e-10)
     sparse.partial_fit(X)
@@ -208,7 +258,8 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
     assert max(densified) <= skae._training.CHUNK_ROWS < X.shape[0]
     densified.clear()
     ae.transform(X)
-    assert densified == []  # the encoder folds the scaling into its first layer
+    assert max(densified) <= skae._training.CHUNK_ROWS < X.shape[0]
+    densified.clear()
     with config_context(working_memory=1):
         ae.score(X)
     assert max(densified) * 30 * 8 <= 2**20
@@ -282,9 +333,12 @@ def test_partial_fit_learns_a_column_constant_in_the_first_chunk(digits):
     for _ in range(20):
         for start in range(0, 300, 50):
             ae.partial_fit(X[start : start + 50])
-    # The internal scaling follows every row seen, not the first 50.
-    assert_allclose(ae._scaling.mean, X.mean(axis=0), rtol=1e-10)
-    assert_allclose(ae._scaling.var, X.var(axis=0), rtol=1e-10, atol=1e-12)
+    # The PCA path is the PCA of every row seen, not of the first 50.
+    pca = PCA(4, svd_solver="full").fit(X)
+    assert ae.n_samples_ == 20 * 300
+    assert_allclose(ae.mean_, pca.mean_, rtol=1e-10)
+    assert_allclose(ae.explained_variance_ratio_, pca.explained_variance_ratio_)
+    assert_allclose(np.abs(ae.components_), np.abs(pca.components_), atol=1e-8)
     error = ((ae.inverse_transform(ae.transform(X)) - X) ** 2).mean(axis=0)
     assert error[column] < 0.75 * X[:, column].var()
 

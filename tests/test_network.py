@@ -2,12 +2,16 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
 
 from skae._activations import ACTIVATIONS
 from skae._network import (
+    Network,
     forward,
     initialize,
     layer_activations,
@@ -16,8 +20,9 @@ from skae._network import (
     penalty,
     unpack,
 )
-from skae._scaling import fit_scaling
-from skae._training import Objective, batch_loss_and_gradients
+from skae._pca import moments, principal_axes
+from skae._scaling import make_scales
+from skae._training import batch_loss_and_gradients, decode, encode
 
 SUPPORTED = [
     ("squared_error", "identity"),
@@ -70,6 +75,10 @@ def test_initialize_shapes_dtype_and_bounds(hidden, dtype):
         assert coef.dtype == dtype
         assert intercept.dtype == dtype
         assert_array_equal(intercept, 0)
+        if i in (len(hidden), len(coefs) - 1):
+            # The corrections' last layers start at zero: the network is PCA.
+            assert_array_equal(coef, 0)
+            continue
         factor = 2.0 if name == "logistic" else 6.0
         bound = np.sqrt(factor / (units[i] + units[i + 1]))
         assert np.all(np.abs(coef) <= bound)
@@ -135,53 +144,79 @@ def _central_difference(function, theta, h=1e-6):
     return gradient
 
 
+def make_network(X, hidden, activation, loss, output_activation, rng):
+    """A network on X's PCA whose corrections, biases included, are all non-zero."""
+    stats = moments(X)
+    axes = principal_axes(stats, 2)
+    units = layer_units(X.shape[1], hidden, 2)
+    activations = layer_activations(len(hidden), activation, output_activation)
+    coefs, intercepts = initialize(units, activations, np.float64, rng)
+    coefs = [c + rng.normal(scale=0.3, size=c.shape) for c in coefs]
+    intercepts = [rng.normal(scale=0.1, size=b.shape) for b in intercepts]
+    scales = make_scales(axes, stats, loss, output_activation, np.float64)
+    network = Network(
+        stats.mean, axes.components, coefs, intercepts, activations, scales
+    )
+    return network, units
+
+
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
 @pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_gradient_matches_finite_difference(activation, loss, output_activation, alpha):
     rng = np.random.RandomState(0)
-    n_samples, n_features, hidden, n_components = 7, 5, (4,), 2
     if loss == "log_loss":
-        X = rng.uniform(0, 1, size=(n_samples, n_features))
+        X = rng.uniform(0, 1, size=(7, 5))
     else:
-        X = rng.normal(loc=3.0, scale=2.0, size=(n_samples, n_features))
-    units = layer_units(n_features, hidden, n_components)
-    activations = layer_activations(len(hidden), activation, output_activation)
-    coefs, intercepts = initialize(units, activations, np.float64, rng)
-    # Non-zero biases, so that their gradients are exercised away from the start.
-    intercepts = [rng.normal(scale=0.1, size=b.shape) for b in intercepts]
-    scaling = fit_scaling(X, loss, output_activation, np.float64)
-    objective = Objective(activations, loss, output_activation, alpha, scaling)
+        X = rng.normal(loc=3.0, scale=[0.1, 1, 2, 5, 10], size=(7, 5))
+    network, units = make_network(X, (4, 3), activation, loss, output_activation, rng)
 
     def loss_only(theta):
         coefs, intercepts = unpack(theta, units, np.float64)
-        return batch_loss_and_gradients(X, coefs, intercepts, objective, alpha)[0]
+        moved = replace(network, coefs=coefs, intercepts=intercepts)
+        return batch_loss_and_gradients(X, moved, loss, alpha)[0]
 
-    theta = pack(coefs, intercepts)
+    theta = pack(network.coefs, network.intercepts)
     value, coef_grads, intercept_grads = batch_loss_and_gradients(
-        X, coefs, intercepts, objective, alpha
+        X, network, loss, alpha
     )
     assert_allclose(value, loss_only(theta), rtol=1e-14)
     for grad, param in zip(
-        coef_grads + intercept_grads, coefs + intercepts, strict=True
+        coef_grads + intercept_grads,
+        network.coefs + network.intercepts,
+        strict=True,
     ):
         assert grad.shape == param.shape
     analytic = pack(coef_grads, intercept_grads)
     numeric = _central_difference(loss_only, theta)
     relative_error = np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric)
-    assert relative_error < 1e-5
+    assert relative_error < 1e-6
 
 
 def test_penalty_adds_l2_gradient():
     """The penalty adds ``2 * alpha * W / n_samples`` to each weight gradient."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(7, 5))
-    units = layer_units(5, (4,), 2)
-    activations = layer_activations(1, "tanh", "identity")
-    coefs, intercepts = initialize(units, activations, np.float64, rng)
-    scaling = fit_scaling(X, "squared_error", "identity", np.float64)
-    objective = Objective(activations, "squared_error", "identity", 0.1, scaling)
-    _, with_penalty, _ = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.1)
-    _, without, _ = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.0)
-    for a, b, coef in zip(with_penalty, without, coefs, strict=True):
+    network, _ = make_network(X, (4,), "tanh", "squared_error", "identity", rng)
+    _, with_penalty, _ = batch_loss_and_gradients(X, network, "squared_error", 0.1)
+    _, without, _ = batch_loss_and_gradients(X, network, "squared_error", 0.0)
+    for a, b, coef in zip(with_penalty, without, network.coefs, strict=True):
         assert_allclose(a - b, 2 * 0.1 * coef / 7, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("hidden", [(), (6,), (6, 4)])
+def test_a_new_network_is_pca(hidden):
+    """With its last layers at zero, the network reconstructs exactly as PCA."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 8)) @ rng.normal(size=(8, 8)) + 3
+    stats = moments(X)
+    axes = principal_axes(stats, 3)
+    units = layer_units(8, hidden, 3)
+    activations = layer_activations(len(hidden), "relu", "identity")
+    coefs, intercepts = initialize(units, activations, np.float64, rng)
+    scales = make_scales(axes, stats, "squared_error", "identity", np.float64)
+    network = Network(stats.mean, axes.components, coefs, intercepts, activations, scales)
+    pca = PCA(3, svd_solver="full").fit(X)
+    Z = encode(X, network)
+    assert_allclose(Z, pca.transform(X), atol=1e-10)
+    assert_allclose(decode(Z, network), pca.inverse_transform(Z), atol=1e-10)

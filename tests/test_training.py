@@ -13,17 +13,26 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import skae._training
-from skae._network import initialize, layer_activations, layer_units, pack, unpack
+from skae._network import (
+    Network,
+    initialize,
+    layer_activations,
+    layer_units,
+    pack,
+    unpack,
+)
 from skae._optimizers import SGD, Adam
-from skae._scaling import fit_scaling
+from skae._pca import moments, principal_axes
+from skae._scaling import make_scales
 from skae._training import (
     History,
-    Objective,
+    Loop,
     Workspace,
     batch_loss_and_gradients,
     fit_lbfgs,
     fit_stochastic,
-    squared_errors,
+    mean_squared_errors,
+    validation_split,
 )
 
 N_SAMPLES, N_FEATURES = 200, 10
@@ -32,61 +41,70 @@ TRAIN_SEED = 1
 
 @pytest.fixture(scope="module")
 def X():
-    """A 200 x 10 dataset of rank 3 plus a little noise, with unequal scales."""
+    """A 200 x 10 curved 3-d manifold plus a little noise, with unequal scales."""
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(N_SAMPLES, 3)) @ rng.normal(size=(3, N_FEATURES))
+    X = np.tanh(rng.normal(size=(N_SAMPLES, 3)) @ rng.normal(size=(3, N_FEATURES)))
     X += 0.05 * rng.normal(size=X.shape)
     return X * np.linspace(0.5, 3.0, N_FEATURES) + 1.0
+
+
+def new_network(
+    X,
+    hidden=(8,),
+    n_components=2,
+    activation="tanh",
+    loss="squared_error",
+    output_activation="identity",
+):
+    """A new network on X's PCA, as the estimator builds it, seeded."""
+    stats = moments(X)
+    axes = principal_axes(stats, n_components)
+    units = layer_units(X.shape[1], hidden, n_components)
+    activations = layer_activations(len(hidden), activation, output_activation)
+    coefs, intercepts = initialize(units, activations, X.dtype, np.random.RandomState(0))
+    scales = make_scales(axes, stats, loss, output_activation, X.dtype)
+    return Network(
+        stats.mean.astype(X.dtype),
+        axes.components.astype(X.dtype),
+        coefs,
+        intercepts,
+        activations,
+        scales,
+    )
 
 
 @dataclass
 class Setup:
     """Everything the training functions need, built as the estimator builds it."""
 
-    coefs: list
-    intercepts: list
-    objective: Objective
+    network: Network
+    alpha: float
     optimizer: object
     history: History
-    units: list
     learning_rate_init: float
 
 
 def make_setup(
-    X,
-    *,
-    solver="adam",
-    hidden=(8,),
-    n_components=3,
-    activation="tanh",
-    alpha=1e-4,
-    learning_rate_init=1e-2,
-    **optimizer_params,
+    X, *, solver="adam", alpha=1e-4, learning_rate_init=1e-2, **optimizer_params
 ):
-    """A fresh network, objective, optimizer and history for X, seeded."""
-    units = layer_units(X.shape[1], hidden, n_components)
-    activations = layer_activations(len(hidden), activation, "identity")
-    scaling = fit_scaling(X, "squared_error", "identity", X.dtype)
-    coefs, intercepts = initialize(
-        units, activations, X.dtype, np.random.RandomState(0)
-    )
-    objective = Objective(activations, "squared_error", "identity", alpha, scaling)
+    """A fresh network, optimizer and history for X, seeded."""
+    network = new_network(X)
     optimizer_class = SGD if solver == "sgd" else Adam
     # fit_stochastic updates one flat vector of all parameters.
     optimizer = optimizer_class(
-        [pack(coefs, intercepts, X.dtype)], learning_rate_init, **optimizer_params
+        [pack(network.coefs, network.intercepts, X.dtype)],
+        learning_rate_init,
+        **optimizer_params,
     )
-    return Setup(
-        coefs, intercepts, objective, optimizer, History(), units, learning_rate_init
-    )
+    return Setup(network, alpha, optimizer, History(), learning_rate_init)
 
 
 def run_stochastic(setup, X, **params):
     """``fit_stochastic`` on ``setup`` with small defaults; returns the history.
 
-    The trained network replaces ``setup.coefs`` and ``setup.intercepts``.
+    The trained network replaces ``setup.network``.
     """
-    kwargs = dict(
+    settings = dict(
         max_iter=20,
         batch_size=50,
         shuffle=True,
@@ -98,41 +116,43 @@ def run_stochastic(setup, X, **params):
         incremental=False,
         verbose=False,
     )
-    kwargs.update(params)
-    setup.coefs, setup.intercepts, history = fit_stochastic(
+    settings.update(params)
+    rows = None
+    if settings["early_stopping"]:
+        rows = validation_split(
+            X.shape[0], settings["validation_fraction"], np.random.RandomState(0)
+        )
+    setup.network, history = fit_stochastic(
         X,
-        setup.coefs,
-        setup.intercepts,
-        setup.objective,
+        setup.network,
+        "squared_error",
+        setup.alpha,
         setup.optimizer,
         setup.history,
         np.random.RandomState(TRAIN_SEED),
-        **kwargs,
+        Loop(**settings),
+        rows,
     )
     return history
 
 
 def run_lbfgs(setup, X, **params):
-    """``fit_lbfgs`` on ``setup``; returns ``(coefs, intercepts, history)``."""
+    """``fit_lbfgs`` on ``setup``; returns ``(network, history)``."""
     kwargs = dict(max_iter=50, max_fun=15000, tol=1e-4, verbose=False)
     kwargs.update(params)
     return fit_lbfgs(
-        X,
-        setup.coefs,
-        setup.intercepts,
-        setup.objective,
-        setup.history,
-        setup.units,
-        **kwargs,
+        X, setup.network, "squared_error", setup.alpha, setup.history, **kwargs
     )
 
 
-def reconstruction_score(X, coefs, intercepts, setup):
+def reconstruction_score(X, network):
     """Negative mean squared reconstruction error, the validation score."""
-    errors = squared_errors(
-        X, coefs, intercepts, setup.objective.activations, setup.objective.scaling
-    )
-    return -float(errors.mean())
+    return -float(mean_squared_errors(X, network).mean())
+
+
+def parameters(network):
+    """All of a network's arrays, coefs first."""
+    return network.coefs + network.intercepts
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -141,32 +161,36 @@ def reconstruction_score(X, coefs, intercepts, setup):
     [("adam", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"nesterov": False})],
 )
 def test_stochastic_loss_decreases(X, solver, params):
-    setup = make_setup(X, solver=solver, **params)
-    score_before = reconstruction_score(X, setup.coefs, setup.intercepts, setup)
+    setup = make_setup(X, solver=solver, alpha=0.0, **params)
+    score_before = reconstruction_score(X, setup.network)
     history = run_stochastic(setup, X, max_iter=15)
     assert history.n_iter == len(history.loss_curve) == 15
     assert history.t == 15 * N_SAMPLES
     assert history.loss == history.loss_curve[-1]
-    assert history.loss_curve[-1] < 0.5 * history.loss_curve[0]
+    assert history.loss_curve[-1] < history.loss_curve[0]
     assert history.best_loss == min(history.loss_curve)
-    # Training improved the reconstruction itself, not only the objective.
-    score_after = reconstruction_score(X, setup.coefs, setup.intercepts, setup)
-    assert score_after > score_before
+    # Training improved on PCA's reconstruction, where it started, and the loss
+    # is that reconstruction's mean squared error in the units of X.
+    score_after = reconstruction_score(X, setup.network)
+    assert score_after > 1.25 * score_before
+    assert_allclose(history.loss_curve[-1], -score_after, rtol=0.2)
 
 
 def test_lbfgs_loss_decreases(X):
-    setup = make_setup(X)
-    start = [a.copy() for a in setup.coefs + setup.intercepts]
+    setup = make_setup(X, alpha=0.0)
+    start = [a.copy() for a in parameters(setup.network)]
+    pca_error = -reconstruction_score(X, setup.network)
     with pytest.warns(ConvergenceWarning):
-        coefs, intercepts, history = run_lbfgs(setup, X, max_iter=30)
+        network, history = run_lbfgs(setup, X, max_iter=30)
     assert history.n_iter == len(history.loss_curve) == 30
-    assert history.loss_curve[-1] < 0.5 * history.loss_curve[0]
+    assert history.loss_curve[-1] < 0.75 * pca_error
     assert_allclose(history.loss, history.loss_curve[-1], rtol=1e-12)
+    # With alpha=0 the loss is exactly the mean squared error in X's units.
+    assert_allclose(history.loss, -reconstruction_score(X, network), rtol=1e-10)
     # The optimum is returned; the starting arrays are left alone.
-    for before, after in zip(start, setup.coefs + setup.intercepts, strict=True):
+    for before, after in zip(start, parameters(setup.network), strict=True):
         assert_allclose(after, before, rtol=0, atol=0)
-    assert [c.shape for c in coefs] == [c.shape for c in setup.coefs]
-    assert [b.shape for b in intercepts] == [b.shape for b in setup.intercepts]
+    assert [a.shape for a in parameters(network)] == [a.shape for a in start]
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
@@ -183,9 +207,10 @@ def test_large_tol_stops_after_n_iter_no_change(X, n_iter_no_change, early_stopp
             n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping,
         )
-    # The first epoch always improves on the initial infinity; then every epoch
-    # counts as no improvement and the counter must exceed n_iter_no_change.
-    assert history.n_iter == n_iter_no_change + 2
+    # Without early stopping the first epoch improves on the initial infinity;
+    # with it, the PCA start's validation score is the one to beat. Then every
+    # epoch counts as no improvement and the counter must exceed n_iter_no_change.
+    assert history.n_iter == n_iter_no_change + (1 if early_stopping else 2)
     assert len(history.loss_curve) == history.n_iter
 
 
@@ -201,7 +226,9 @@ def test_adaptive_schedule_divides_before_stopping(X):
 
 
 def test_early_stopping_restores_best_weights(X):
-    setup = make_setup(X, learning_rate_init=0.05)
+    # The PCA start of the training rows, as the estimator fits it.
+    train_rows, _ = validation_split(N_SAMPLES, 0.2, np.random.RandomState(0))
+    setup = make_setup(X[train_rows], learning_rate_init=0.05)
     history = run_stochastic(
         setup,
         X,
@@ -220,14 +247,24 @@ def test_early_stopping_restores_best_weights(X):
     assert int(np.argmax(scores)) == len(scores) - 1 - 4
     assert scores[-1] < history.best_validation_score
     _, validation_rows = train_test_split(
-        np.arange(N_SAMPLES),
-        test_size=0.2,
-        random_state=np.random.RandomState(TRAIN_SEED),
+        np.arange(N_SAMPLES), test_size=0.2, random_state=np.random.RandomState(0)
     )
     validation = X[np.sort(validation_rows)]
-    score = reconstruction_score(validation, setup.coefs, setup.intercepts, setup)
+    score = reconstruction_score(validation, setup.network)
     assert_allclose(score, history.best_validation_score, rtol=1e-12)
     assert history.t == history.n_iter * (N_SAMPLES - validation.shape[0])
+
+
+def test_early_stopping_keeps_the_pca_start_when_training_never_helps(X):
+    setup = make_setup(X, learning_rate_init=10.0)
+    start = [a.copy() for a in parameters(setup.network)]
+    with np.errstate(all="ignore"):
+        history = run_stochastic(
+            setup, X, max_iter=5, n_iter_no_change=1, early_stopping=True
+        )
+    assert max(history.validation_scores) < history.best_validation_score
+    for before, after in zip(start, parameters(setup.network), strict=True):
+        assert_array_equal(after, before)
 
 
 def test_early_stopping_validation_set_too_small(X):
@@ -248,7 +285,7 @@ def test_lbfgs_honours_max_fun(X, max_fun, monkeypatch):
     monkeypatch.setattr(skae._training, "batch_loss_and_gradients", counting)
     setup = make_setup(X)
     with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
-        _, _, history = run_lbfgs(setup, X, max_iter=200, max_fun=max_fun)
+        _, history = run_lbfgs(setup, X, max_iter=200, max_fun=max_fun)
     assert 1 <= history.n_iter <= max_fun
     # One whole-data pass is one chunk here; SciPy may overshoot maxfun by one.
     assert len(calls) <= max_fun + 1
@@ -261,8 +298,9 @@ def test_lbfgs_chunking_does_not_change_the_result(X, monkeypatch):
     whole = run_lbfgs(make_setup(X, alpha=0.1), X, max_iter=5, max_fun=20)
     monkeypatch.setattr(skae._training, "CHUNK_ROWS", 64)
     chunked = run_lbfgs(make_setup(X, alpha=0.1), X, max_iter=5, max_fun=20)
-    assert_allclose(chunked[2].loss_curve, whole[2].loss_curve, rtol=1e-10)
-    for a, b in zip(chunked[0] + chunked[1], whole[0] + whole[1], strict=True):
+    assert_allclose(chunked[1].loss_curve, whole[1].loss_curve, rtol=1e-10)
+    pairs = zip(parameters(chunked[0]), parameters(whole[0]), strict=True)
+    for a, b in pairs:
         assert_allclose(a, b, rtol=1e-7, atol=1e-10)
 
 
@@ -277,7 +315,7 @@ def test_convergence_warning_at_max_iter(X, solver):
 def test_lbfgs_convergence_warning_at_max_iter(X):
     setup = make_setup(X)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
-        _, _, history = run_lbfgs(setup, X, max_iter=2)
+        _, history = run_lbfgs(setup, X, max_iter=2)
     assert history.n_iter == 2
 
 
@@ -311,11 +349,11 @@ def test_sparse_input_matches_dense(X, solver):
     for data in (X, sp.csr_matrix(X)):
         setup = make_setup(X)
         if solver == "lbfgs":
-            coefs, intercepts, history = run_lbfgs(setup, data, max_iter=5)
+            network, history = run_lbfgs(setup, data, max_iter=5)
         else:
             history = run_stochastic(setup, data, max_iter=3)
-            coefs, intercepts = setup.coefs, setup.intercepts
-        results.append((coefs + intercepts, history.loss_curve))
+            network = setup.network
+        results.append((parameters(network), history.loss_curve))
     (dense_params, dense_curve), (sparse_params, sparse_curve) = results
     assert_allclose(sparse_curve, dense_curve, rtol=1e-10)
     for a, b in zip(sparse_params, dense_params, strict=True):
@@ -328,11 +366,11 @@ def test_float32_training_stays_float32(X, solver):
     X32 = X.astype(np.float32)
     setup = make_setup(X32, solver=solver)
     if solver == "lbfgs":
-        coefs, intercepts, history = run_lbfgs(setup, X32, max_iter=5)
+        network, history = run_lbfgs(setup, X32, max_iter=5)
     else:
         history = run_stochastic(setup, X32, max_iter=3)
-        coefs, intercepts = setup.coefs, setup.intercepts
-    for array in coefs + intercepts:
+        network = setup.network
+    for array in parameters(network):
         assert array.dtype == np.float32
     assert history.loss_curve[-1] < history.loss_curve[0]
 
@@ -351,19 +389,19 @@ def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dt
     rng = np.random.RandomState(0)
     X = rng.uniform(0, 1, size=(13, N_FEATURES)).astype(dtype)
     X_before = X.copy()
-    units = layer_units(N_FEATURES, (6, 4), 3)
-    activations = layer_activations(2, "relu", output_activation)
-    coefs, intercepts = initialize(units, activations, dtype, rng)
-    scaling = fit_scaling(X, loss, output_activation, dtype)
-    objective = Objective(activations, loss, output_activation, 0.1, scaling)
-    expected = batch_loss_and_gradients(X, coefs, intercepts, objective, 0.1)
+    network = new_network(X, (6, 4), 3, "relu", loss, output_activation)
+    # Non-zero corrections, so that every gradient is exercised.
+    network.coefs = [(c + rng.normal(size=c.shape)).astype(dtype) for c in network.coefs]
+    coefs, intercepts = network.coefs, network.intercepts
+    units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+    expected = batch_loss_and_gradients(X, network, loss, 0.1)
 
     workspace = Workspace(units, 20, dtype)
     gradient = np.full(pack(coefs, intercepts).shape, np.nan, dtype=dtype)
     grads = unpack(gradient, units, dtype)
     for _ in range(2):  # the second call finds the buffers dirty
         loss_value, coef_grads, intercept_grads = batch_loss_and_gradients(
-            X, coefs, intercepts, objective, 0.1, workspace, grads
+            X, network, loss, 0.1, workspace, grads
         )
         assert_allclose(
             loss_value, expected[0], rtol=1e-5 if dtype == np.float32 else 1e-12
@@ -382,10 +420,11 @@ def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dt
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_stochastic_training_leaves_the_given_arrays_alone(X):
     setup = make_setup(X)
-    start = [a.copy() for a in setup.coefs + setup.intercepts]
-    given = setup.coefs + setup.intercepts
+    start = [a.copy() for a in parameters(setup.network)]
+    given = parameters(setup.network)
     run_stochastic(setup, X, max_iter=2)
     for before, array in zip(start, given, strict=True):
         assert_array_equal(array, before)
     # The trained arrays are views of one flat vector, as the optimizer needs.
-    assert all(coef.base is setup.coefs[0].base for coef in setup.coefs)
+    coefs = setup.network.coefs
+    assert all(coef.base is coefs[0].base for coef in coefs)
