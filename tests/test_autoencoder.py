@@ -16,7 +16,7 @@ from sklearn.datasets import (
     load_wine,
     make_swiss_roll,
 )
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -343,6 +343,29 @@ def test_partial_fit_learns_a_column_constant_in_the_first_chunk(digits):
     assert error[column] < 0.75 * X[:, column].var()
 
 
+@pytest.mark.parametrize("n_components", [2, 8])
+def test_partial_fit_over_sorted_chunks_beats_incremental_pca(raw_digits, n_components):
+    # Chunks sorted by label, as a file on disk may be: the PCA path follows
+    # every row seen, and the corrections improve on it.
+    X_train, X_test = train_test_split(raw_digits, test_size=0.3, random_state=0)
+    _, y_train = train_test_split(
+        load_digits().target, test_size=0.3, random_state=0
+    )
+    chunks = np.array_split(X_train[np.argsort(y_train, kind="stable")], 6)
+    ipca = IncrementalPCA(n_components)
+    ae = AutoencoderTransformer(n_components, random_state=0)
+    for chunk in chunks:
+        ipca.partial_fit(chunk)
+    for _ in range(5):
+        for chunk in chunks:
+            ae.partial_fit(chunk)
+    errors = [
+        np.mean((model.inverse_transform(model.transform(X_test)) - X_test) ** 2)
+        for model in (ae, ipca)
+    ]
+    assert errors[0] <= errors[1]
+
+
 def test_partial_fit_is_absent_for_lbfgs():
     assert not hasattr(AutoencoderTransformer(solver="lbfgs"), "partial_fit")
     assert hasattr(AutoencoderTransformer(solver="sgd"), "partial_fit")
@@ -417,6 +440,22 @@ def test_diverging_fit_raises_and_keeps_the_previous_model(digits):
     assert np.all(np.isfinite(before))
     with pytest.raises(ValueError, match="learning_rate_init"):
         AutoencoderTransformer(solver="sgd", learning_rate_init=1e6).fit(digits)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_float32_extremes_found_by_fuzzing(solver):
+    params = dict(hidden_layer_sizes=(4,), max_iter=5, solver=solver, random_state=0)
+    # A column of subnormal values only.
+    X = np.array([[1.4e-45], [0]], dtype=np.float32)
+    ae = AutoencoderTransformer(1, **params).fit(X)
+    assert np.all(np.isfinite(ae.transform(X)))
+    assert np.isfinite(ae.score(X))
+    # Values near 3e19, whose squares overflow float32.
+    X = np.random.RandomState(0).normal(scale=3e19, size=(30, 3)).astype(np.float32)
+    ae = AutoencoderTransformer(2, **params).fit(X)
+    assert np.all(np.isfinite(ae.score_samples(X)))
+    assert np.isfinite(ae.score(X))
+    assert np.all(np.isfinite(ae.inverse_transform(ae.transform(X))))
 
 
 def test_pickle_round_trip(digits, small_model_params):
