@@ -107,18 +107,21 @@ def main():
     print("\nseeds 0 .. 4")
     for k in (2, 8):
         rows = {"clean": [], 1: [], 2: []}
+        epochs = []
         for seed in SEEDS:
             value, ae = ratio(k, X_train, X_test, seed)
             rows["clean"].append(value)
+            epochs.append(ae.n_iter_)
             pca = PCA(k).fit(X_train)
             for sigma, N in noise.items():
                 rows[sigma].append(mse(ae, X_test + N, X_test) / mse(pca, X_test + N, X_test))
-        print(seeds_row(f"  digits k={k}", rows["clean"]))
+        print(seeds_row(f"  digits k={k}", rows["clean"]) + f"   epochs {epochs}")
         for sigma in (1, 2):
             print(seeds_row(f"  digits k={k}, held-out + N(0, {sigma}^2)", rows[sigma]))
     X_train, X_test = split(make_swiss_roll(3000, noise=0.05, random_state=0)[0])
-    values = [ratio(2, X_train, X_test, seed)[0] for seed in SEEDS]
-    print(seeds_row("  swiss roll k=2", values))
+    fits = [ratio(2, X_train, X_test, seed) for seed in SEEDS]
+    epochs = [ae.n_iter_ for _, ae in fits]
+    print(seeds_row("  swiss roll k=2", [v for v, _ in fits]) + f"   epochs {epochs}")
     print(f"\n{time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 
