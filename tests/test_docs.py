@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
@@ -59,6 +64,25 @@ def test_readme_shows_the_committed_headline_figure():
     figure = DOCS / "_static" / "headline.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert figure.stat().st_size < 200 * 1024
+
+
+def test_supported_versions_are_the_floors_of_pyproject():
+    """README and install page state the floors that .ci/run installs and tests."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    names = {"numpy": "NumPy", "scipy": "SciPy", "scikit-learn": "scikit-learn"}
+    python = re.fullmatch(r">=([\d.]+)", project["requires-python"]).group(1)
+    stated = [f"Python >= {python}"]
+    for requirement in project["dependencies"]:
+        name, floor = re.fullmatch(r"([\w.-]+)>=([\d.]+)", requirement).groups()
+        stated.append(f"{names[name]} >= {floor}")
+    for page in (ROOT / "README.md", DOCS / "install.rst"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for claim in stated:
+            # not followed by more digits: "1.23" must not match "1.23.2"
+            assert re.search(re.escape(claim) + r"(?!\.?\d)", text), (
+                f"{page.name} does not say {claim!r}"
+            )
 
 
 def test_gallery_examples_are_listed_in_order():
