@@ -28,6 +28,9 @@ from skae import AutoencoderTransformer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+# pandas comes with the tests extra; without it only the DataFrame tests skip.
+NEEDS_PANDAS = "needs pandas, from the tests extra: pip install '.[tests]'"
+
 
 @pytest.fixture(scope="module")
 def digits_split():
@@ -266,7 +269,7 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", reason=NEEDS_PANDAS)
     df = pd.DataFrame(digits, columns=[f"pixel{i}" for i in range(64)])
     ae = AutoencoderTransformer(**small_model_params).fit(df)
     assert_array_equal(ae.feature_names_in_, df.columns)
@@ -507,7 +510,7 @@ def test_unsupervised_grid_search_uses_negative_mse(digits):
     ids=["PCA", "AutoencoderTransformer"],
 )
 def test_code_written_for_pca_runs_unchanged(digits, make):
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", reason=NEEDS_PANDAS)
     model = make()
     Z = model.fit(digits).transform(digits)
     assert Z.shape == (300, 3)

@@ -14,9 +14,8 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-pytest.importorskip("dask.array")
-pytest.importorskip("distributed")
-pytest.importorskip("dask_ml")
+for _module in ("dask.array", "distributed", "dask_ml"):
+    pytest.importorskip(_module, reason="needs the dask extra: pip install '.[dask]'")
 
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402

@@ -12,17 +12,30 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
 
-@pytest.mark.parametrize(
-    "page", sorted(path.name for path in DOCS.glob("*.rst")), ids=str
-)
+# The pages whose ``>>>`` examples are run, named rather than found, so that a
+# page whose examples vanish fails instead of passing with nothing to check. The
+# other pages have no examples; test_every_page_with_examples_is_listed keeps
+# this list complete.
+PAGES_WITH_EXAMPLES = ["coming_from_pca.rst", "quickstart.rst", "user_guide.rst"]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
 def test_page_examples_run(page):
-    """The ``>>>`` examples of each page give the output the page shows."""
-    pytest.importorskip("matplotlib")  # some pages import it (and skip the plot)
+    """The ``>>>`` examples of each page give the output the page shows.
+
+    They need only the tests extra: the one line that plots (user_guide.rst)
+    is marked ``+SKIP`` on the page, so matplotlib is not imported.
+    """
     failed, attempted = doctest.testfile(
         str(DOCS / page),
         module_relative=False,
@@ -30,7 +43,18 @@ def test_page_examples_run(page):
         raise_on_error=False,
         verbose=False,
     )
+    assert attempted > 0, f"docs/{page} has no examples left to run"
     assert failed == 0, f"{failed} of {attempted} examples in docs/{page} failed"
+
+
+def test_every_page_with_examples_is_listed():
+    """No page's ``>>>`` examples go untested for want of a place in the list."""
+    pages = sorted(
+        path.name
+        for path in DOCS.glob("*.rst")
+        if ">>>" in path.read_text(encoding="utf-8")
+    )
+    assert pages == PAGES_WITH_EXAMPLES
 
 
 def test_readme_shows_the_committed_headline_figure():
@@ -42,6 +66,25 @@ def test_readme_shows_the_committed_headline_figure():
     assert figure.stat().st_size < 200 * 1024
 
 
+def test_supported_versions_are_the_floors_of_pyproject():
+    """README and install page state the floors that .ci/run installs and tests."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    names = {"numpy": "NumPy", "scipy": "SciPy", "scikit-learn": "scikit-learn"}
+    python = re.fullmatch(r">=([\d.]+)", project["requires-python"]).group(1)
+    stated = [f"Python >= {python}"]
+    for requirement in project["dependencies"]:
+        name, floor = re.fullmatch(r"([\w.-]+)>=([\d.]+)", requirement).groups()
+        stated.append(f"{names[name]} >= {floor}")
+    for page in (ROOT / "README.md", DOCS / "install.rst"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for claim in stated:
+            # not followed by more digits: "1.23" must not match "1.23.2"
+            assert re.search(re.escape(claim) + r"(?!\.?\d)", text), (
+                f"{page.name} does not say {claim!r}"
+            )
+
+
 def test_gallery_examples_are_listed_in_order():
     """Every gallery script has its place in the order the docs teach them."""
     sys.path.insert(0, str(DOCS / "sphinxext"))
@@ -50,6 +93,19 @@ def test_gallery_examples_are_listed_in_order():
     finally:
         sys.path.remove(str(DOCS / "sphinxext"))
     assert sorted(GALLERY_ORDER) == sorted(p.name for p in EXAMPLES.glob("plot_*.py"))
+
+
+# What the docs extra installs, as imported: the build needs every one of them
+# (matplotlib draws the gallery's figures, pandas runs some of its examples).
+DOCS_EXTRA_MODULES = [
+    "sphinx",
+    "numpydoc",
+    "sphinx_gallery",
+    "pydata_sphinx_theme",
+    "matplotlib",
+    "pandas",
+]
+NEEDS_DOCS = "needs the docs extra: pip install '.[docs]'"
 
 
 @pytest.mark.docs
@@ -63,9 +119,8 @@ def test_docs_build(tmp_path):
     The docs and examples are copied so that the build's generated files (the
     gallery, the API stubs) go to a temporary directory, not into the checkout.
     """
-    pytest.importorskip(
-        "sphinx", reason="the docs extra is not installed: pip install '.[docs]'"
-    )
+    for module in DOCS_EXTRA_MODULES:
+        pytest.importorskip(module, reason=NEEDS_DOCS)
     shutil.copytree(
         DOCS,
         tmp_path / "docs",

@@ -91,7 +91,8 @@ print(json.dumps(dict(
 
 
 @pytest.mark.skipif(
-    not Path("/proc/self/status").exists(), reason="reads Linux's /proc/self/status"
+    not Path("/proc/self/status").exists(),
+    reason="needs Linux's /proc/self/status, which no extra can provide",
 )
 def test_peak_memory_does_not_grow_with_the_file(tmp_path, docs_recipe):
     code = CHILD.replace("{recipe}", docs_recipe("recipe-out-of-core"))
