@@ -1,14 +1,16 @@
-"""Measure partial_fit's internal scaling on chunks that are not alike.
+"""Measure partial_fit's running statistics on chunks that are not alike.
 
-``partial_fit`` standardises its input with statistics of the data. This compares
-three ways of getting them, on raw digits (30 % held out) whose training rows are
+``partial_fit`` takes its PCA path (and the network's scales) from the mean
+and scatter of the data. This compares three ways of getting them, on raw
+digits (30 % held out) whose training rows are
 sorted by label and cut into chunks of 200 rows, fed in a new random order each
 epoch, as an out-of-core loop over a sorted file would:
 
 - ``first chunk``: the statistics of the first chunk, frozen (what
   ``partial_fit`` did before it kept running statistics);
-- ``running``: the statistics of every row seen so far, with the network's first
-  and last layers carried over into each update (what ``partial_fit`` does);
+- ``running``: the statistics of every row seen so far, merged exactly, the PCA
+  path recomputed and the corrections carried over at each update (what
+  ``partial_fit`` does);
 - ``all data``: the statistics of the whole training set, known in advance (an
   oracle no streaming loop has);
 
@@ -34,21 +36,17 @@ from sklearn.utils import gen_batches
 
 import skae._autoencoder
 from skae import AutoencoderTransformer
-from skae._scaling import carry_over_weights, fit_scaling, update_scaling
+from skae._pca import merge, moments
 
 
 def variant(name, X_train):
-    """Patch how the estimator gets and updates its scaling; returns an undo."""
+    """Patch how the estimator gets and updates its statistics."""
     patched = {
-        "first chunk": dict(
-            update_scaling=lambda scaling, *args: scaling,
-            carry_over_weights=lambda *args: None,
-        ),
+        "first chunk": dict(merge=lambda old, new: old),
         "running": {},
         "all data": dict(
-            fit_scaling=lambda X, *args: fit_scaling(X_train, *args),
-            update_scaling=lambda scaling, *args: scaling,
-            carry_over_weights=lambda *args: None,
+            moments=lambda X, rows=None: moments(X_train),
+            merge=lambda old, new: old,
         ),
     }[name]
     for attribute, value in patched.items():
@@ -56,9 +54,8 @@ def variant(name, X_train):
 
 
 def restore():
-    skae._autoencoder.fit_scaling = fit_scaling
-    skae._autoencoder.update_scaling = update_scaling
-    skae._autoencoder.carry_over_weights = carry_over_weights
+    skae._autoencoder.moments = moments
+    skae._autoencoder.merge = merge
 
 
 def main():
