@@ -4,7 +4,6 @@
 
 import copy
 import warnings
-from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -572,41 +571,21 @@ class AutoencoderTransformer(
             X = X.tocsr()
         check_width(X.shape[1])
         hidden = self._check_params(X, first_pass, incremental)
-        if first_pass:
-            random_state = check_random_state(self.random_state)
-            activations = layer_activations(
-                len(hidden), self.activation, self.output_activation
-            )
-            units = layer_units(X.shape[1], hidden, self.n_components)
-            coefs, intercepts = initialize(units, activations, X.dtype, random_state)
-            history = History()
-        else:
-            random_state, activations = self._random_state, self._layer_activations
-            # New lists of the same arrays: neither the solvers nor carry_over
-            # write into the arrays, so a diverging fit leaves the model intact.
-            coefs, intercepts = list(self.coefs_), list(self.intercepts_)
-            history = History(
-                **{
-                    name: copy.copy(getattr(self, name + "_"))
-                    for name in History.__annotations__
-                }
-            )
+        random_state, layers, history = (
+            self._initial_state(X, hidden) if first_pass else self._current_state()
+        )
         rows = None
         if self.early_stopping and not incremental and self.solver != "lbfgs":
             # The PCA start is fitted on the training rows only, so that the
             # validation score compares it fairly with every epoch after it.
-            rows = validation_split(
-                X.shape[0], self.validation_fraction, random_state
-            )
+            rows = validation_split(X.shape[0], self.validation_fraction, random_state)
         stats = moments(X, None if rows is None else rows[0])
         if incremental and not first_pass:
             # The PCA of every row seen, not of the first chunk alone, which may
             # be unrepresentative (a sorted file).
             stats = merge(self._moments, stats)
         axes = principal_axes(stats, self.n_components)
-        network = self._start(
-            not first_pass, X.dtype, stats, axes, coefs, intercepts, activations
-        )
+        network = self._start(first_pass, X.dtype, stats, axes, layers)
         network, history = self._train(
             X, network, history, random_state, incremental, rows
         )
@@ -614,34 +593,50 @@ class AutoencoderTransformer(
         self._random_state = random_state
         return self
 
-    def _start(self, continuing, dtype, stats, axes, coefs, intercepts, activations):
-        """The :class:`Network` to train: PCA's paths and the corrections so far."""
-        scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
-        components = axes.components
-        if continuing:
-            # Continuing: keep the codes' orientation and the logistic output's
-            # range, and re-express the corrections in the new scales.
-            components = align_signs(components, self.components_)
-            scales = replace(
-                scales,
-                output_offset=self._scales.output_offset,
-                output_scale=self._scales.output_scale,
-            )
-            carry_over(
-                coefs,
-                intercepts,
-                len(coefs) // 2 - 1,
-                (self.mean_, self._scales),
-                (stats.mean.astype(dtype), scales),
-            )
-        return Network(
-            stats.mean.astype(dtype),
-            components.astype(dtype),
-            coefs,
-            intercepts,
-            activations,
-            scales,
+    def _initial_state(self, X, hidden):
+        """A new random state, layers ``(coefs, intercepts, activations)`` and history."""
+        random_state = check_random_state(self.random_state)
+        activations = layer_activations(
+            len(hidden), self.activation, self.output_activation
         )
+        units = layer_units(X.shape[1], hidden, self.n_components)
+        coefs, intercepts = initialize(units, activations, X.dtype, random_state)
+        return random_state, (coefs, intercepts, activations), History()
+
+    def _current_state(self):
+        """The fitted random state, layers and history, to continue from."""
+        history = History(
+            **{
+                name: copy.copy(getattr(self, name + "_"))
+                for name in History.__annotations__
+            }
+        )
+        # New lists of the same arrays: neither the solvers nor carry_over
+        # write into the arrays, so a diverging fit leaves the model intact.
+        layers = list(self.coefs_), list(self.intercepts_), self._layer_activations
+        return self._random_state, layers, history
+
+    def _start(self, first_pass, dtype, stats, axes, layers):
+        """The :class:`Network` to train: PCA's paths and the corrections so far."""
+        coefs, intercepts, activations = layers
+        mean, components = stats.mean.astype(dtype), axes.components
+        if first_pass:
+            scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
+        else:
+            # Keep the codes' orientation and the logistic output's range, and
+            # re-express the corrections in the new scales.
+            components = align_signs(components, self.components_)
+            old = self._scales
+            output_range = None
+            if old.output_offset is not None:
+                output_range = old.output_offset, old.output_scale
+            scales = make_scales(
+                axes, stats, self.loss, self.output_activation, dtype, output_range
+            )
+            n_hidden = len(coefs) // 2 - 1
+            carry_over(coefs, intercepts, n_hidden, (self.mean_, old), (mean, scales))
+        components = components.astype(dtype)
+        return Network(mean, components, coefs, intercepts, activations, scales)
 
     def _train(self, X, network, history, random_state, incremental, rows):
         """Run the solver on ``network``; the trained network and its history."""

@@ -61,11 +61,14 @@ def _positive(value, dtype):
     return np.where(value > smallest, value, 1.0)
 
 
-def make_scales(axes, stats, loss, output_activation, dtype):
+def make_scales(axes, stats, loss, output_activation, dtype, output_range=None):
     """The :class:`Scales` of data with moments ``stats`` and PCA ``axes``.
 
     This is the one place that tells the (loss, output activation) pairs
-    apart; :mod:`skae._losses` only gives their values and deltas.
+    apart; :mod:`skae._losses` only gives their values and deltas. A logistic
+    output under the squared error spans each column's training range, or
+    ``output_range`` (offsets and scales) when given: a trained network's
+    range cannot move without changing what its sigmoid computes.
     """
     n_samples, n_features = stats.n_samples, stats.mean.shape[0]
     residual = axes.residual_variance
@@ -99,9 +102,10 @@ def make_scales(axes, stats, loss, output_activation, dtype):
         )
     else:
         # A constant column gets scale 0, and is reconstructed exactly.
-        scale = stats.high - stats.low
+        offset, scale = output_range or (stats.low, stats.high - stats.low)
+        scale = np.asarray(scale, dtype=np.float64)
         scales.update(
-            output_offset=stats.low.astype(dtype),
+            output_offset=offset.astype(dtype),
             output_scale=scale.astype(dtype),
             loss_weights=((scale / sigma) ** 2).astype(dtype),
         )

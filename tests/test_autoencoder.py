@@ -426,6 +426,19 @@ def test_logistic_output_spans_each_columns_range(digits):
     assert np.all(X_hat >= digits.min(axis=0)) and np.all(X_hat <= digits.max(axis=0))
 
 
+def test_logistic_output_keeps_its_first_range_in_partial_fit(digits):
+    ae = AutoencoderTransformer(
+        3, hidden_layer_sizes=(8,), output_activation="logistic", random_state=0
+    )
+    ae.partial_fit(digits[:100] / 2)
+    ae.partial_fit(digits[100:])
+    X_hat = ae.inverse_transform(ae.transform(digits))
+    assert np.all(X_hat <= (digits[:100] / 2).max(axis=0))
+    # The loss weighs each column by the range the output keeps.
+    scales = ae._scales
+    assert_allclose(scales.loss_weights, (scales.output_scale / scales.sigma) ** 2)
+
+
 def test_diverging_fit_raises_and_keeps_the_previous_model(digits):
     ae = AutoencoderTransformer(
         2,
