@@ -534,6 +534,14 @@ def test_code_written_for_pca_runs_unchanged(digits, make):
     assert len(names) == 3 and names[0].endswith("0")
     out = model.set_output(transform="pandas").fit_transform(pd.DataFrame(digits))
     assert list(out.columns) == list(names)
+    # PCA's fitted attributes, with their shapes and meanings.
+    assert model.components_.shape == (3, 64)
+    assert model.mean_.shape == (64,)
+    assert model.explained_variance_.shape == (3,)
+    assert 0 < model.explained_variance_ratio_.sum() < 1
+    assert model.singular_values_.shape == (3,)
+    assert model.noise_variance_ > 0
+    assert model.n_samples_ == 300
 
 
 # --- errors --------------------------------------------------------------------------
