@@ -475,7 +475,8 @@ class AutoencoderTransformer(
 
         Runs the solver until the stopping rule holds or ``max_iter`` epochs
         (L-BFGS iterations) have run. Without ``warm_start`` every call starts
-        from new weights and new internal scaling statistics.
+        afresh from the PCA of X; with it, the PCA path is that of the new X
+        and the corrections continue from their trained weights.
 
         Parameters
         ----------
@@ -519,8 +520,9 @@ class AutoencoderTransformer(
         Each call continues from the current weights and optimizer state, so
         data too large for one ``fit`` can be streamed in chunks; ``X`` may be a
         :class:`numpy.memmap` slice, of which only minibatches are copied. The
-        internal scaling follows the statistics of every row passed to ``fit``
-        and ``partial_fit`` so far (see Notes), so chunks may come in any order.
+        PCA path is that of every row passed to ``partial_fit`` so far (and to
+        a warm-started ``fit`` before it; see Notes), so chunks may come in any
+        order.
         Only available for ``solver="adam"`` and ``"sgd"``, and not with
         ``early_stopping``.
 
@@ -796,8 +798,9 @@ class AutoencoderTransformer(
     def transform(self, X):
         """Encode X into codes of ``n_components`` units.
 
-        Runs the encoder half of the network; the internal scaling is applied
-        on the way, so X is given in its own units. Sparse X stays sparse.
+        PCA's projection of X plus the encoder's correction, in the units of
+        X, as PCA's codes are. Sparse X is made dense a chunk of rows at a
+        time, never whole.
 
         Parameters
         ----------
@@ -834,8 +837,8 @@ class AutoencoderTransformer(
     def inverse_transform(self, X):
         """Decode codes back into the input space.
 
-        Runs the decoder half of the network and undoes the internal scaling.
-        ``inverse_transform(transform(X))`` is the reconstruction of X; codes
+        PCA's reconstruction from the codes plus the decoder's correction, in
+        the units of X. ``inverse_transform(transform(X))`` is the reconstruction of X; codes
         that ``transform`` never produced (for instance sampled ones) decode
         into new samples.
 

@@ -41,7 +41,7 @@ _USER_FRAME = 6
 class Loop:
     """How the stochastic solvers run: MLPRegressor's parameters of the same names.
 
-    ``tol`` is relative to the mean column variance of the training data;
+    ``tol`` is in units of ``Scales.tolerance_unit`` (PCA's training MSE);
     ``incremental`` runs one epoch with no stopping rule and no convergence
     warning (``partial_fit``); ``learning_rate_init`` is only named in the
     divergence message.
