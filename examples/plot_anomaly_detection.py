@@ -80,7 +80,7 @@ ax.set_xticks(range(10))
 ax.set_xlabel("digit left out of training (the anomaly)")
 ax.set_ylabel("ROC AUC")
 ax.set_ylim(0.5, 1)
-ax.legend(loc="lower right", fontsize=8)
+ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8)
 plt.show()
 
 # %%
