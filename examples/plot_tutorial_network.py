@@ -59,10 +59,13 @@ print(f"MSE of predicting the mean point: {baseline:.4f}")
 # ``epochs=1000``, batches of 32      ``max_iter=1000``, ``batch_size=32``
 # ==================================  ==========================================
 #
-# One thing differs by design: skae's code layer is always linear, with
-# ``n_components`` units, and the decoder mirrors the encoder. So the ReLU
-# layer sits *before* a linear code of 2 units and is mirrored after it: the
-# network is 2 - 2 (ReLU) - 2 (code) - 2 (ReLU) - 2 (logistic).
+# Two things differ by design. skae's code layer is always linear, with
+# ``n_components`` units, and the decoder mirrors the encoder: the ReLU layer
+# sits *before* a linear code of 2 units and is mirrored after it, so the
+# network is 2 - 2 (ReLU) - 2 (code) - 2 (ReLU) - 2 (logistic). And the
+# encoder keeps PCA's projection of the input as a linear path, to which the
+# ReLU layer adds a correction; with a logistic output the decoder has no such
+# path, and everything it outputs goes through its two ReLU units.
 #
 # ``fit`` runs the loop the tutorial writes out: for each epoch it shuffles the
 # points, and for each minibatch of 32 it runs the forward pass, computes the
@@ -101,18 +104,20 @@ print(f"reconstruction MSE (-score): {-ae.score(X):.4f}")
 print("layer shapes:", [coef.shape for coef in ae.coefs_])
 
 # %%
-# ``loss_`` is the training loss of the last epoch, L2 penalty included, in
-# squared units of X like ``-score``. With two columns of the same variance it
-# is the plain mean squared error (see :ref:`loss` in the user guide).
+# ``loss_`` is the training loss of the last epoch: the mean squared error in
+# squared units of X, like ``-score``, plus the L2 penalty (see :ref:`loss` in
+# the user guide).
 #
 # Four variants, five seeds each
 # ------------------------------
-# A network of two ReLU units is fragile: a unit whose input is negative for
-# every point outputs 0, gets no gradient and never recovers, and the code then
-# carries one dimension instead of two. Training from five different random
-# initialisations shows how often that happens, for the tutorial's recipe, for
-# the same network trained with Adam, and for the 2-2-2 network whose code is
-# linear (``hidden_layer_sizes=()``: input, code, output, nothing else).
+# A layer of two ReLU units is fragile: a unit whose input is negative for
+# every point outputs 0, gets no gradient and never recovers. In the encoder
+# that costs nothing, since PCA's linear path still carries both dimensions of
+# the code; in the decoder, the reconstruction then carries one dimension
+# instead of two. Training from five different random initialisations shows
+# how often that happens, for the tutorial's recipe, for the same network
+# trained with Adam, and for the 2-2-2 network whose code is linear
+# (``hidden_layer_sizes=()``: input, code, output, nothing else).
 
 variants = {
     "ReLU layers, SGD (the tutorial)": tutorial,
@@ -142,12 +147,12 @@ lost = {
 print("seeds that lost a dimension (MSE above a quarter of the baseline):", lost)
 
 # %%
-# With two ReLU units, seeds end near half the baseline: one unit died and one
-# of the two dimensions is lost, whichever optimizer is used. The linear
-# code has no unit to lose and reconstructs the square almost exactly from
-# every seed; what is left is the logistic output, which can only approach the
-# edges of the data's range. Adam mostly changes how fast the loss falls: the
-# loss curves below are the seed-0 runs.
+# With two ReLU units, some seeds end near half the baseline: a decoder unit
+# died and one of the two dimensions is lost, whichever optimizer is used. The
+# linear code has no unit to lose and reconstructs the square almost exactly
+# from every seed; what is left is the logistic output, which can only
+# approach the edges of the data's range. Adam mostly changes how fast the
+# loss falls: the loss curves below are the seed-0 runs.
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 for name, fitted in models.items():
