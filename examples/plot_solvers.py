@@ -108,7 +108,7 @@ ax.yaxis.set_minor_formatter(StrMethodFormatter("{x:g}"))
 ax.set_xlabel("epoch (adam, sgd) or iteration (lbfgs)")
 ax.set_ylabel("training loss, loss_curve_")
 ax.set_title("Training loss by solver")
-ax.legend(fontsize=8)
+_ = ax.legend(fontsize=8)  # "_ =" keeps the gallery from printing its repr
 
 # %%
 # With ``"adam"`` the loss falls fastest per epoch and levels off before
