@@ -161,7 +161,10 @@ noisy_trained = {
         n_components=n_components, early_stopping=True, random_state=0
     ).fit(X_train_noisy),
 }
-print(f"n_components={n_components}, trained on noisy digits")
+hidden = noisy_trained["autoencoder"].hidden_layer_sizes
+print(
+    f"n_components={n_components}, hidden_layer_sizes={hidden}, trained on noisy digits"
+)
 print(
     f"{'':35}  {'epochs':>6}  {'noisy training':>14}  {'noisy held-out':>14}  "
     f"{'cleaned held-out':>16}"

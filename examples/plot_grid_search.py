@@ -49,9 +49,9 @@ pipe = Pipeline(
 # %%
 # The search
 # ----------
-# Three code widths and two encoders of one hidden layer each (the default is
-# two layers of 128 units), each scored by 3-fold cross-validation on the
-# training digits; the best combination is then refitted on all of them.
+# Three code widths and two encoders of one hidden layer each (the default has
+# two), each scored by 3-fold cross-validation on the training digits; the
+# best combination is then refitted on all of them.
 # ``tol=1e-3``, ten times the default, stops each fit after fewer epochs, to
 # keep the search short.
 
