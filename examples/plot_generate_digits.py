@@ -17,10 +17,8 @@ decoder is linear; this example compares the two.
 # ----------------------------
 # Both models compress the training digits into codes of 4 numbers. A mixture
 # of 10 Gaussians, fitted to those codes, is their distribution; new codes are
-# drawn from it. At this width the autoencoder's loss is still improving, if
-# slowly, when the default ``max_iter`` is reached, which would raise a
-# :class:`~sklearn.exceptions.ConvergenceWarning`; a larger ``max_iter`` lets
-# the stopping rule end training instead, a few epochs later.
+# drawn from it. At this width the autoencoder trains longer than at most
+# others before its loss stops improving (the number of epochs is printed).
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,9 +36,9 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
 
 models = {
-    "autoencoder": AutoencoderTransformer(
-        n_components=4, max_iter=1000, random_state=0
-    ).fit(X_train),
+    "autoencoder": AutoencoderTransformer(n_components=4, random_state=0).fit(
+        X_train
+    ),
     "PCA": PCA(n_components=4).fit(X_train),
 }
 print(f"autoencoder trained for {models['autoencoder'].n_iter_} epochs")
