@@ -79,10 +79,14 @@ def ratio(params, X, n_components, noise):
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
     noisy = X_test + noise * np.random.RandomState(0).normal(size=X_test.shape)
     errors = []
-    for model in (AutoencoderTransformer(n_components, random_state=0, **params),
-                  PCA(n_components)):
+    for model in (
+        AutoencoderTransformer(n_components, random_state=0, **params),
+        PCA(n_components),
+    ):
         model.fit(X_train)
-        errors.append(np.mean((model.inverse_transform(model.transform(noisy)) - X_test) ** 2))
+        errors.append(
+            np.mean((model.inverse_transform(model.transform(noisy)) - X_test) ** 2)
+        )
     return errors[0] / errors[1]
 
 

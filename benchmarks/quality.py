@@ -99,8 +99,14 @@ def main():
     fits = [ratio(k, X_train, X_test) for k in range(1, 17)]
     values = [value for value, _ in fits]
     for first in (0, 8):
-        print("  " + "  ".join(f"{k + 1:>2}: {v:.3f}" for k, v in enumerate(values)
-                               if first <= k < first + 8))
+        print(
+            "  "
+            + "  ".join(
+                f"{k + 1:>2}: {v:.3f}"
+                for k, v in enumerate(values)
+                if first <= k < first + 8
+            )
+        )
     print(f"  worst {max(values):.3f}, epochs {[ae.n_iter_ for _, ae in fits]}")
 
     rng = np.random.RandomState(0)
@@ -115,7 +121,9 @@ def main():
             epochs.append(ae.n_iter_)
             pca = PCA(k).fit(X_train)
             for sigma, N in noise.items():
-                rows[sigma].append(mse(ae, X_test + N, X_test) / mse(pca, X_test + N, X_test))
+                rows[sigma].append(
+                    mse(ae, X_test + N, X_test) / mse(pca, X_test + N, X_test)
+                )
         print(seeds_row(f"  digits k={k}", rows["clean"]) + f"   epochs {epochs}")
         for sigma in (1, 2):
             print(seeds_row(f"  digits k={k}, held-out + N(0, {sigma}^2)", rows[sigma]))

@@ -36,9 +36,7 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
 
 models = {
-    "autoencoder": AutoencoderTransformer(n_components=4, random_state=0).fit(
-        X_train
-    ),
+    "autoencoder": AutoencoderTransformer(n_components=4, random_state=0).fit(X_train),
     "PCA": PCA(n_components=4).fit(X_train),
 }
 print(f"autoencoder trained for {models['autoencoder'].n_iter_} epochs")

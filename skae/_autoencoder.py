@@ -597,7 +597,7 @@ class AutoencoderTransformer(
         return self
 
     def _initial_state(self, X, hidden):
-        """A new random state, layers ``(coefs, intercepts, activations)`` and history."""
+        """New random state, layers ``(coefs, intercepts, activations)``, history."""
         random_state = check_random_state(self.random_state)
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
@@ -839,9 +839,9 @@ class AutoencoderTransformer(
         """Decode codes back into the input space.
 
         PCA's reconstruction from the codes plus the decoder's correction, in
-        the units of X. ``inverse_transform(transform(X))`` is the reconstruction of X; codes
-        that ``transform`` never produced (for instance sampled ones) decode
-        into new samples.
+        the units of X. ``inverse_transform(transform(X))`` is the
+        reconstruction of X; codes that ``transform`` never produced (for
+        instance sampled ones) decode into new samples.
 
         Parameters
         ----------

@@ -1,4 +1,4 @@
-"""The network's units: scales that condition training without changing its objective."""
+"""The network's units: scales that condition training, not its objective."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 

@@ -145,9 +145,7 @@ def batch_loss_and_gradients(X, network, loss, alpha, workspace=None, grads=None
     if network.linear_decoder:
         target = X_in
     encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
-    decoded = decode_scaled(
-        encoded[-1], network, outputs[n:], buffer("output_scratch")
-    )
+    decoded = decode_scaled(encoded[-1], network, outputs[n:], buffer("output_scratch"))
     value, delta = loss_and_output_delta(
         loss,
         network.activations[-1],
@@ -405,7 +403,9 @@ def fit_stochastic(
         "large for this data and network: lower learning_rate_init (for example "
         "by 10x)."
     )
-    train_rows, validation_rows = (np.arange(X.shape[0]), None) if rows is None else rows
+    train_rows, validation_rows = (
+        (np.arange(X.shape[0]), None) if rows is None else rows
+    )
     rule = _StoppingRule(loop, history, params, X, validation_rows)
     for _ in range(loop.max_iter):
         if loop.shuffle:

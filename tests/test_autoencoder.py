@@ -128,7 +128,14 @@ def raw_digits():
 
 @pytest.mark.parametrize(
     "n_components, noise, max_ratio",
-    [(2, 0, 0.70), (8, 0, 0.53), (2, 1, 0.80), (8, 1, 0.65), (2, 2, 0.90), (8, 2, 0.80)],
+    [
+        (2, 0, 0.70),
+        (8, 0, 0.53),
+        (2, 1, 0.80),
+        (8, 1, 0.65),
+        (2, 2, 0.90),
+        (8, 2, 0.80),
+    ],
 )
 def test_beats_pca_on_raw_digits_clean_and_noisy(
     fitted, raw_digits, n_components, noise, max_ratio
@@ -235,9 +242,7 @@ def test_sparse_input_matches_dense(digits, small_model_params, container):
     dense = AutoencoderTransformer(**small_model_params).fit(digits)
     sparse = AutoencoderTransformer(**small_model_params).fit(container(digits))
     X = container(digits)
-    assert_allclose(
-        sparse.transform(X), dense.transform(digits), rtol=1e-10, atol=1e-9
-    )
+    assert_allclose(sparse.transform(X), dense.transform(digits), rtol=1e-10, atol=1e-9)
     assert_allclose(sparse.score_samples(X), dense.score_samples(digits), rtol=1e-10)
     assert sparse.score(X) == pytest.approx(dense.score(digits), rel=1e-10)
     sparse.partial_fit(X)
@@ -351,9 +356,7 @@ def test_partial_fit_over_sorted_chunks_beats_incremental_pca(raw_digits, n_comp
     # Chunks sorted by label, as a file on disk may be: the PCA path follows
     # every row seen, and the corrections improve on it.
     X_train, X_test = train_test_split(raw_digits, test_size=0.3, random_state=0)
-    _, y_train = train_test_split(
-        load_digits().target, test_size=0.3, random_state=0
-    )
+    _, y_train = train_test_split(load_digits().target, test_size=0.3, random_state=0)
     chunks = np.array_split(X_train[np.argsort(y_train, kind="stable")], 6)
     ipca = IncrementalPCA(n_components)
     ae = AutoencoderTransformer(n_components, random_state=0)

@@ -215,7 +215,9 @@ def test_a_new_network_is_pca(hidden):
     activations = layer_activations(len(hidden), "relu", "identity")
     coefs, intercepts = initialize(units, activations, np.float64, rng)
     scales = make_scales(axes, stats, "squared_error", "identity", np.float64)
-    network = Network(stats.mean, axes.components, coefs, intercepts, activations, scales)
+    network = Network(
+        stats.mean, axes.components, coefs, intercepts, activations, scales
+    )
     pca = PCA(3, svd_solver="full").fit(X)
     Z = encode(X, network)
     assert_allclose(Z, pca.transform(X), atol=1e-10)

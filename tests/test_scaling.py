@@ -125,7 +125,9 @@ def test_carried_over_corrections_compute_the_same_function(
     mean = merged.mean.astype(dtype)
     carry_over(coefs, intercepts, 2, (network.mean, network.scales), (mean, scales))
     # The same linear paths (the PCA is the old one), in the new units.
-    moved = Network(mean, network.components, coefs, intercepts, network.activations, scales)
+    moved = Network(
+        mean, network.components, coefs, intercepts, network.activations, scales
+    )
     moved_linear_only = replace(
         moved, coefs=[0 * c for c in coefs], intercepts=[0 * b for b in intercepts]
     )

@@ -61,7 +61,9 @@ def new_network(
     axes = principal_axes(stats, n_components)
     units = layer_units(X.shape[1], hidden, n_components)
     activations = layer_activations(len(hidden), activation, output_activation)
-    coefs, intercepts = initialize(units, activations, X.dtype, np.random.RandomState(0))
+    coefs, intercepts = initialize(
+        units, activations, X.dtype, np.random.RandomState(0)
+    )
     scales = make_scales(axes, stats, loss, output_activation, X.dtype)
     return Network(
         stats.mean.astype(X.dtype),
@@ -391,7 +393,9 @@ def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dt
     X_before = X.copy()
     network = new_network(X, (6, 4), 3, "relu", loss, output_activation)
     # Non-zero corrections, so that every gradient is exercised.
-    network.coefs = [(c + rng.normal(size=c.shape)).astype(dtype) for c in network.coefs]
+    network.coefs = [
+        (c + rng.normal(size=c.shape)).astype(dtype) for c in network.coefs
+    ]
     coefs, intercepts = network.coefs, network.intercepts
     units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
     expected = batch_loss_and_gradients(X, network, loss, 0.1)
