@@ -181,8 +181,8 @@ def decode(Z, network):
     return _chunked(Z, network, samples)
 
 
-def squared_errors(X, network, rows=None):
-    """Squared reconstruction error of each entry (n_samples, n_features), float64.
+def mean_squared_errors(X, network, rows=None):
+    """Per-sample mean squared reconstruction error (n_samples,), float64.
 
     Accumulated in float64, so that float32 data near the top of its range
     gives finite errors. With ``rows`` (indices), only those rows of X are
@@ -192,20 +192,11 @@ def squared_errors(X, network, rows=None):
     def errors(X):
         X = _dense(X)
         C = encode_scaled(scale_input(X, network), network)[-1]
-        X_hat = unscale_output(decode_scaled(C, network)[-1], network)
-        residual = X_hat.astype(np.float64)
+        residual = unscale_output(decode_scaled(C, network)[-1], network)
+        residual = residual.astype(np.float64)
         residual -= X
         residual **= 2
-        return residual
-
-    return _chunked(X, network, errors, rows)
-
-
-def mean_squared_errors(X, network, rows=None):
-    """Per-sample mean squared reconstruction error (n_samples,), float64."""
-
-    def errors(X):
-        return squared_errors(X, network).mean(axis=1)
+        return residual.mean(axis=1)
 
     return _chunked(X, network, errors, rows)
 
@@ -316,8 +307,8 @@ class _StoppingRule:
     that scored best (those of the PCA start included) are kept.
     """
 
-    def __init__(self, loop, history, params, X, validation_rows):
-        self.loop, self.history, self.params = loop, history, params
+    def __init__(self, history, params, X, validation_rows):
+        self.history, self.params = history, params
         self.X, self.validation_rows = X, validation_rows
         self.count = 0
         if validation_rows is None:
@@ -406,7 +397,7 @@ def fit_stochastic(
     train_rows, validation_rows = (
         (np.arange(X.shape[0]), None) if rows is None else rows
     )
-    rule = _StoppingRule(loop, history, params, X, validation_rows)
+    rule = _StoppingRule(history, params, X, validation_rows)
     for _ in range(loop.max_iter):
         if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
