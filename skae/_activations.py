@@ -48,6 +48,35 @@ def relu_derivative(A):
     return (A > 0).astype(A.dtype)
 
 
+# Second derivatives, also in terms of the output A: the contractive penalty's
+# gradient differentiates the first derivative once more.
+def identity_second_derivative(A):
+    """Second derivative of the identity: zeros shaped like ``A``."""
+    return np.zeros_like(A)
+
+
+def logistic_second_derivative(A):
+    """Second derivative of the logistic sigmoid, ``A * (1 - A) * (1 - 2 * A)``."""
+    return A * (1 - A) * (1 - 2 * A)
+
+
+def tanh_second_derivative(A):
+    """Second derivative of tanh, ``-2 * A * (1 - A ** 2)``."""
+    return -2 * A * (1 - A**2)
+
+
+def relu_second_derivative(A):
+    """Second derivative of ReLU: zero wherever it is defined (``A != 0``)."""
+    return np.zeros_like(A)
+
+
+SECOND_DERIVATIVES = {
+    "identity": identity_second_derivative,
+    "logistic": logistic_second_derivative,
+    "tanh": tanh_second_derivative,
+    "relu": relu_second_derivative,
+}
+
 ACTIVATIONS = {
     "identity": (identity, identity_derivative),
     "logistic": (logistic, logistic_derivative),

@@ -23,8 +23,10 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._activations import ACTIVATIONS
 from ._losses import LOSSES
 from ._network import Network, initialize, layer_activations, layer_units, pack
+from ._noise import Corruption
 from ._optimizers import SGD, Adam
 from ._pca import check_width, merge, moments, principal_axes
+from ._penalties import Penalties
 from ._scaling import align_signs, carry_over, make_scales
 from ._training import (
     History,
@@ -105,6 +107,42 @@ class AutoencoderTransformer(
         Strength of the L2 penalty on the weights, as in MLPRegressor. It is
         added to the mean squared error divided by the mean column variance,
         so its effect does not depend on the units of X.
+
+    noise : {None, "gaussian", "masking"}, default=None
+        Denoising: corrupt each training minibatch afresh before the encoder
+        sees it, and train to reconstruct the clean batch.
+
+        - None, no corruption
+        - "gaussian", add ``noise_level`` times each column's training
+          standard deviation times standard normal noise
+        - "masking", replace each entry by its column's training mean with
+          probability ``noise_level``
+
+        Never applied by ``transform``, ``score`` or the validation score.
+        ``solver="lbfgs"`` corrupts the data once per fit, so that it sees
+        one deterministic objective.
+
+    noise_level : float, default=0.1
+        The standard deviation of Gaussian noise, in units of each column's
+        standard deviation, or the probability of masking an entry (then less
+        than 1). Only used when ``noise`` is not None.
+
+    sparsity : float, default=0.0
+        Strength of an L1 penalty on the codes: the mean over samples of
+        ``sum_j |z_j| / s_j``, with ``s_j`` the code's scale in the network
+        (its PCA standard deviation), times the mean column variance, so that
+        a level means the same on data of any scale.
+
+    contractive : float, default=0.0
+        Strength of the contractive penalty: the mean over samples of the
+        squared Frobenius norm of the Jacobian of ``transform``'s codes with
+        respect to X (both in the units of X), times the mean column
+        variance. It makes the codes insensitive to small moves of the input.
+
+    tied_weights : bool, default=False
+        Whether each decoder weight matrix is the transpose of its mirrored
+        encoder matrix (the decoder keeps its own biases): about half the
+        parameters. ``coefs_`` still lists every layer.
 
     batch_size : int or "auto", default="auto"
         Size of minibatches for the stochastic solvers; "auto" is
@@ -389,6 +427,11 @@ class AutoencoderTransformer(
         "loss": [StrOptions(set(LOSSES))],
         "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "noise": [StrOptions({"gaussian", "masking"}), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "contractive": [Interval(Real, 0, None, closed="left")],
+        "tied_weights": ["boolean"],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -423,6 +466,11 @@ class AutoencoderTransformer(
         loss="squared_error",
         solver="adam",
         alpha=0.01,
+        noise=None,
+        noise_level=0.1,
+        sparsity=0.0,
+        contractive=0.0,
+        tied_weights=False,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.003,
@@ -450,6 +498,11 @@ class AutoencoderTransformer(
         self.loss = loss
         self.solver = solver
         self.alpha = alpha
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.contractive = contractive
+        self.tied_weights = tied_weights
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -603,7 +656,9 @@ class AutoencoderTransformer(
             len(hidden), self.activation, self.output_activation
         )
         units = layer_units(X.shape[1], hidden, self.n_components)
-        coefs, intercepts = initialize(units, activations, X.dtype, random_state)
+        coefs, intercepts = initialize(
+            units, activations, X.dtype, random_state, self.tied_weights
+        )
         return random_state, (coefs, intercepts, activations), History()
 
     def _current_state(self):
@@ -643,30 +698,45 @@ class AutoencoderTransformer(
 
     def _train(self, X, network, history, random_state, incremental, rows):
         """Run the solver on ``network``; the trained network and its history."""
-        if self.loss == "squared_error" and set(network.activations) == {"identity"}:
+        penalties = Penalties(self.alpha, self.sparsity, self.contractive)
+        regularised = self.noise is not None or self.sparsity or self.contractive
+        linear = self.loss == "squared_error" and set(network.activations) == {
+            "identity"
+        }
+        if linear and not regularised:
             # A linear autoencoder cannot beat PCA (Eckart-Young), so the start
             # is the optimum: nothing to train.
             history.loss = history.best_loss = network.scales.pca_mse
             history.t += X.shape[0]
             return network, history
+        corruption = None
+        if self.noise is not None:
+            corruption = Corruption(
+                self.noise,
+                self.noise_level,
+                network.scales.column_scale,
+                int(random_state.randint(np.iinfo(np.int32).max)),
+            )
+        options = dict(corruption=corruption, tied=self.tied_weights)
         if self.solver == "lbfgs":
             return fit_lbfgs(
                 X,
                 network,
                 self.loss,
-                self.alpha,
+                penalties,
                 history,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
                 verbose=self.verbose,
+                **options,
             )
         if incremental and history.n_iter and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
         else:
             # The training loop updates one flat vector of all parameters.
             optimizer = self._make_optimizer(
-                [pack(network.coefs, network.intercepts, X.dtype)]
+                [pack(network.coefs, network.intercepts, X.dtype, self.tied_weights)]
             )
         loop = Loop(
             max_iter=1 if incremental else self.max_iter,
@@ -684,12 +754,13 @@ class AutoencoderTransformer(
             X,
             network,
             self.loss,
-            self.alpha,
+            penalties,
             optimizer,
             history,
             random_state,
             loop,
             rows,
+            **options,
         )
         self._optimizer = optimizer
         return network, history
@@ -744,6 +815,12 @@ class AutoencoderTransformer(
                     f"[{values.min():g}, {values.max():g}]. Rescale X (e.g. with "
                     "MinMaxScaler) or use loss='squared_error'."
                 )
+        if self.noise == "masking" and self.noise_level >= 1:
+            raise ValueError(
+                "noise='masking' replaces each entry with probability noise_level, "
+                f"which must be below 1 (got noise_level={self.noise_level!r}): at 1 "
+                "the encoder would never see the data."
+            )
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: set "

@@ -36,12 +36,14 @@ def layer_activations(n_hidden, activation, output_activation):
     )
 
 
-def initialize(units, activations, dtype, random_state):
+def initialize(units, activations, dtype, random_state, tied=False):
     """Glorot-uniform weights and zero biases, in ``dtype``, starting at PCA.
 
     The encoder's last layer starts at zero, and so does the decoder's for an
     identity output: the corrections then add nothing, and the network starts
     as the PCA its linear paths hold (Notes of ``AutoencoderTransformer``).
+    With ``tied`` weights the decoder's layers are copies of the encoder's
+    transposed (:func:`tie`) and the encoder's first layer starts at zero.
 
     Parameters
     ----------
@@ -51,6 +53,7 @@ def initialize(units, activations, dtype, random_state):
         One name per weight layer, from :func:`layer_activations`.
     dtype : numpy dtype
     random_state : numpy.random.RandomState
+    tied : bool, default=False
 
     Returns
     -------
@@ -65,9 +68,23 @@ def initialize(units, activations, dtype, random_state):
         coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
         coefs.append(coef.astype(dtype, copy=False))
         intercepts.append(np.zeros(fan_out, dtype=dtype))
-    coefs[len(coefs) // 2 - 1][...] = 0
-    if activations[-1] == "identity":
-        coefs[-1][...] = 0
+    n = len(coefs) // 2
+    if not tied:
+        coefs[n - 1][...] = 0
+        if activations[-1] == "identity":
+            coefs[-1][...] = 0
+        return coefs, intercepts
+    # Tied, the encoder's first layer is zeroed instead, and with it the
+    # decoder's last: zeroing the encoder's last would zero the decoder's
+    # first too, a stationary point from which ReLU networks never move.
+    coefs[0][...] = 0
+    coefs = [np.ascontiguousarray(coef) for coef in tie(coefs[:n])]
+    # The encoder's correction is then the same for every input (non-zero for
+    # a logistic hidden layer): the code layer's bias cancels it.
+    constant = forward(
+        np.zeros((1, units[0]), dtype), coefs[:n], intercepts[:n], activations[:n]
+    )[-1][0]
+    intercepts[n - 1] -= constant
     return coefs, intercepts
 
 
@@ -177,30 +194,45 @@ def penalty(coefs, alpha, n_samples):
     return alpha * total / n_samples
 
 
-def pack(coefs, intercepts, dtype=np.float64):
-    """Concatenate all parameters, coefs first, into one new flat array."""
-    return np.concatenate([a.ravel() for a in (*coefs, *intercepts)]).astype(
+def tie(encoder_coefs):
+    """All weight layers of a tied network: the encoder's, then their transposes.
+
+    Decoder layer ``i`` mirrors encoder layer ``n - 1 - i``; the transposes are
+    views, so the two halves stay one set of parameters.
+    """
+    return [*encoder_coefs, *(coef.T for coef in reversed(encoder_coefs))]
+
+
+def pack(coefs, intercepts, dtype=np.float64, tied=False):
+    """Concatenate the parameters, coefs first, into one new flat array.
+
+    With ``tied``, only the encoder's weights are parameters (see :func:`tie`).
+    """
+    owned = coefs[: len(coefs) // 2] if tied else coefs
+    return np.concatenate([a.ravel() for a in (*owned, *intercepts)]).astype(
         dtype, copy=False
     )
 
 
-def unpack(theta, units, dtype):
+def unpack(theta, units, dtype, tied=False):
     """Coefs and intercepts of a network of ``units`` as views of flat ``theta``.
 
     ``theta`` is cast to ``dtype`` first if it has another dtype; otherwise the
     arrays returned share its memory, which lets the training loop update every
-    parameter with one operation on ``theta``.
+    parameter with one operation on ``theta``. With ``tied``, ``theta`` holds
+    the encoder's weights only and the decoder's are their transposes.
     """
     theta = theta.astype(dtype, copy=False)
     shapes = [(a, b) for a, b in zip(units[:-1], units[1:], strict=True)]
-    shapes += [(b,) for b in units[1:]]
+    n_coefs = len(shapes) // 2 if tied else len(shapes)
+    shapes = shapes[:n_coefs] + [(b,) for b in units[1:]]
     arrays, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
         arrays.append(theta[start : start + size].reshape(shape))
         start += size
-    n_layers = len(units) - 1
-    return arrays[:n_layers], arrays[n_layers:]
+    coefs = arrays[:n_coefs]
+    return (tie(coefs) if tied else coefs), arrays[n_coefs:]
 
 
 @dataclass
@@ -308,7 +340,14 @@ def decode_scaled(C, network, out=None, scratch=None):
 
 
 def backward_network(
-    encoder_outputs, decoder_outputs, delta, network, alpha, grads=None, buffers=None
+    encoder_outputs,
+    decoder_outputs,
+    delta,
+    network,
+    alpha,
+    grads=None,
+    buffers=None,
+    code_gradient=None,
 ):
     """Gradients of the loss (and L2 penalty) for every correction layer.
 
@@ -326,6 +365,8 @@ def backward_network(
     buffers : tuple, optional
         The deltas of every hidden and code layer, (n_samples, units[i]) for
         ``i = 1 .. n_layers - 1``, and a scratch array (n_samples, n_components).
+    code_gradient : ndarray of shape (n_samples, n_components), optional
+        Gradient of a penalty on the whitened codes, added to the loss's.
 
     Returns
     -------
@@ -364,6 +405,8 @@ def backward_network(
     )
     if through_linear is not None:
         code_delta += through_linear
+    if code_gradient is not None:
+        code_delta += code_gradient
     code_delta *= network.scales.code_correction
     backward(
         encoder_outputs,

@@ -41,6 +41,8 @@ class Scales:
       with ``loss_weights`` per column (or None). ``pca_mse`` is PCA's mean
       squared error on the training data, where training starts; ``tol`` is
       relative to ``tolerance_unit`` (``pca_mse``, or 1 for the log-loss).
+    - ``column_scale`` is each column's standard deviation over ``sigma``: the
+      scale of Gaussian corruption in the network's input units.
     """
 
     sigma: float
@@ -53,6 +55,7 @@ class Scales:
     loss_weights: np.ndarray | None
     loss_scale: float
     tolerance_unit: float
+    column_scale: np.ndarray
 
 
 def _positive(value, dtype):
@@ -89,6 +92,7 @@ def make_scales(axes, stats, loss, output_activation, dtype, output_range=None):
         loss_weights=None,
         loss_scale=sigma**2,
         tolerance_unit=pca_mse,
+        column_scale=(np.sqrt(column_variance) / sigma).astype(dtype),
     )
     if output_activation == "identity":
         output = np.sqrt(column_variance + residual) / sigma

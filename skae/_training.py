@@ -4,6 +4,7 @@
 
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +26,7 @@ from ._network import (
     unpack,
     unscale_output,
 )
+from ._penalties import code_sparsity, contraction
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
 # score): big enough for efficient matrix products, small enough that a dense
@@ -103,6 +105,7 @@ class Workspace:
         self.deltas = [rows(width) for width in units[1:-1]]
         self.code_scratch = rows(n_components)
         self.output_scratch = rows(units[-1])
+        self.noise = rows(units[0])
 
     def first(self, n_samples):
         """The workspace's arrays cut to ``n_samples`` rows (contiguous views)."""
@@ -119,14 +122,19 @@ class Workspace:
         return view
 
 
-def batch_loss_and_gradients(X, network, loss, alpha, workspace=None, grads=None):
+def batch_loss_and_gradients(
+    X, network, loss, penalties, workspace=None, grads=None, corrupt=None
+):
     """Loss (in network units) and gradients for one batch of raw rows ``X``.
 
     ``X`` (n_samples, n_features) is dense or sparse; only this batch is made
-    dense. ``alpha`` is passed separately so that whole-data passes can add the
-    penalty once instead of once per chunk. With a :class:`Workspace` and
-    ``grads`` (coef and intercept gradient arrays to overwrite) nothing the
-    size of the batch or of the network is allocated.
+    dense. ``penalties`` (:class:`skae._penalties.Penalties`) are added to the
+    loss; whole-data passes set ``alpha`` to 0 and add the L2 penalty once
+    instead of once per chunk. ``corrupt(X_in, scratch=...)``, if given,
+    corrupts the scaled input in place; the target stays clean. With a
+    :class:`Workspace` and ``grads`` (coef and intercept gradient arrays to
+    overwrite) nothing the size of the batch or of the network is allocated,
+    except by the code penalties.
     """
     X = _dense(X)
     n_samples = X.shape[0]
@@ -139,14 +147,24 @@ def batch_loss_and_gradients(X, network, loss, alpha, workspace=None, grads=None
     outputs = buffer("outputs") or [None] * len(network.coefs)
     # The target first: X may be the workspace's input buffer itself, which
     # the fit loop gathers batches into, and is scaled in place below.
-    if not network.linear_decoder:
+    if not network.linear_decoder or corrupt is not None:
         target = scale_output(X, network, out=buffer("targets"))
     X_in = scale_input(X, network, out=buffer("inputs"))
-    if network.linear_decoder:
+    if corrupt is not None:
+        corrupt(X_in, scratch=buffer("noise"))
+    elif network.linear_decoder:
         target = X_in
     encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
+    value, code_gradient = 0.0, None
+    if penalties.sparsity:
+        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity)
+    if penalties.contractive:
+        contractive, extra_coef_grads, extra_intercept_grads = contraction(
+            encoded, network, penalties.contractive
+        )
+        value += contractive
     decoded = decode_scaled(encoded[-1], network, outputs[n:], buffer("output_scratch"))
-    value, delta = loss_and_output_delta(
+    reconstruction, delta = loss_and_output_delta(
         loss,
         network.activations[-1],
         target,
@@ -156,9 +174,15 @@ def batch_loss_and_gradients(X, network, loss, alpha, workspace=None, grads=None
     )
     buffers = None if space is None else (space.deltas, space.code_scratch)
     coef_grads, intercept_grads = backward_network(
-        encoded, decoded, delta, network, alpha, grads, buffers
+        encoded, decoded, delta, network, penalties.alpha, grads, buffers, code_gradient
     )
-    return value + penalty(network.coefs, alpha, n_samples), coef_grads, intercept_grads
+    if penalties.contractive:
+        for grad, extra in zip(coef_grads[:n], extra_coef_grads, strict=True):
+            grad += extra
+        for grad, extra in zip(intercept_grads[:n], extra_intercept_grads, strict=True):
+            grad += extra
+    value += reconstruction + penalty(network.coefs, penalties.alpha, n_samples)
+    return value, coef_grads, intercept_grads
 
 
 def encode(X, network):
@@ -242,18 +266,40 @@ class _Parameters:
     """The network's parameters as one flat vector, with views per layer.
 
     The optimizer then updates the whole network with a few whole-array
-    operations, and the caller's arrays are never written to.
+    operations, and the caller's arrays are never written to. With ``tied``
+    weights the vector holds the encoder's weights only; the decoder's
+    gradients go to arrays of their own until :meth:`fold` adds them to the
+    encoder's.
     """
 
-    def __init__(self, network):
+    def __init__(self, network, tied=False):
         coefs = network.coefs
         self.units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
+        self.tied = tied
         dtype = coefs[0].dtype
-        self.theta = pack(coefs, network.intercepts, dtype)
-        coefs, intercepts = unpack(self.theta, self.units, dtype)
+        self.theta = pack(coefs, network.intercepts, dtype, tied)
+        coefs, intercepts = unpack(self.theta, self.units, dtype, tied)
         self.network = replace(network, coefs=coefs, intercepts=intercepts)
         self.gradient = np.empty_like(self.theta)
-        self.grads = unpack(self.gradient, self.units, dtype)
+        coef_grads, intercept_grads = unpack(self.gradient, self.units, dtype, tied)
+        if tied:
+            n = len(coefs) // 2
+            coef_grads[n:] = [np.empty(coef.shape, dtype) for coef in coefs[n:]]
+        self.grads = coef_grads, intercept_grads
+
+    def fold(self):
+        """Add each decoder weight's gradient to the encoder weight it is tied to."""
+        if self.tied:
+            coef_grads = self.grads[0]
+            for i in range(len(coef_grads) // 2):
+                coef_grads[i] += coef_grads[-1 - i].T
+
+    def stored(self):
+        """The trained network, a tied decoder's weights as contiguous arrays."""
+        if not self.tied:
+            return self.network
+        coefs = [np.ascontiguousarray(coef) for coef in self.network.coefs]
+        return replace(self.network, coefs=coefs)
 
 
 def validation_split(n_samples, validation_fraction, random_state):
@@ -270,8 +316,13 @@ def validation_split(n_samples, validation_fraction, random_state):
     return rows, validation_rows
 
 
-def _run_epoch(X, rows, params, loss, alpha, optimizer, workspace, scratch, advice):
-    """One pass of minibatch updates over ``X[rows]``; the mean batch loss."""
+def _run_epoch(X, rows, params, objective, optimizer, workspace, scratch, advice):
+    """One pass of minibatch updates over ``X[rows]``; the mean batch loss.
+
+    ``objective`` is ``(loss, penalties, corrupt)`` as
+    :func:`batch_loss_and_gradients` takes them.
+    """
+    loss, penalties, corrupt = objective
     total = 0.0
     batch_size = workspace.inputs.shape[0]
     for batch in gen_batches(rows.shape[0], batch_size):
@@ -291,9 +342,10 @@ def _run_epoch(X, rows, params, loss, alpha, optimizer, workspace, scratch, advi
                 mode="clip",
             )
         value, _, _ = batch_loss_and_gradients(
-            X_batch, params.network, loss, alpha, workspace, params.grads
+            X_batch, params.network, loss, penalties, workspace, params.grads, corrupt
         )
         _check_finite(value, "training loss", advice)
+        params.fold()
         optimizer.step([params.theta], [params.gradient], scratch)
         total += value * batch_rows.shape[0]
     _check_finite(params.theta, "network weights", advice)
@@ -355,7 +407,18 @@ class _StoppingRule:
 # NumPy's own warnings would only bury it.
 @np.errstate(over="ignore", invalid="ignore")
 def fit_stochastic(
-    X, network, loss, alpha, optimizer, history, random_state, loop, rows=None
+    X,
+    network,
+    loss,
+    penalties,
+    optimizer,
+    history,
+    random_state,
+    loop,
+    rows=None,
+    *,
+    corruption=None,
+    tied=False,
 ):
     """Train the correction networks of ``network`` with minibatch updates.
 
@@ -366,11 +429,10 @@ def fit_stochastic(
     network : Network
         The starting point; its arrays are not written.
     loss : {"squared_error", "log_loss"}
-    alpha : float
-        L2 penalty strength.
+    penalties : Penalties
     optimizer : SGD or Adam
         Built for, or continued from, the flat parameter vector of
-        :func:`skae._network.pack`.
+        :func:`skae._network.pack` (with the same ``tied``).
     history : History
         Extended in place and returned.
     random_state : numpy.random.RandomState
@@ -379,6 +441,10 @@ def fit_stochastic(
     rows : tuple of two ndarray, optional
         Training and validation row indices of X, from :func:`validation_split`,
         with ``loop.early_stopping``; all rows are for training otherwise.
+    corruption : Corruption, optional
+        Denoising: each batch is corrupted afresh, from one stream of its seed.
+    tied : bool, default=False
+        Whether the decoder's weights are the encoder's transposed.
 
     Returns
     -------
@@ -386,8 +452,12 @@ def fit_stochastic(
         The trained network.
     history : History
     """
-    params = _Parameters(network)
+    params = _Parameters(network, tied)
     workspace = Workspace(params.units, loop.batch_size, params.theta.dtype)
+    corrupt = None
+    if corruption is not None:
+        corrupt = partial(corruption.apply, rng=corruption.generator())
+    objective = loss, penalties, corrupt
     scratch = [np.empty_like(params.theta)]
     advice = (
         f"The step size learning_rate_init={loop.learning_rate_init!r} is too "
@@ -402,7 +472,7 @@ def fit_stochastic(
         if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
         mean_loss = _run_epoch(
-            X, train_rows, params, loss, alpha, optimizer, workspace, scratch, advice
+            X, train_rows, params, objective, optimizer, workspace, scratch, advice
         )
         history.n_iter += 1
         history.t += train_rows.shape[0]
@@ -434,11 +504,24 @@ def fit_stochastic(
                 stacklevel=_USER_FRAME,
             )
     rule.restore_best()
-    return params.network, history
+    return params.stored(), history
 
 
 @np.errstate(over="ignore", invalid="ignore")
-def fit_lbfgs(X, network, loss, alpha, history, *, max_iter, max_fun, tol, verbose):
+def fit_lbfgs(
+    X,
+    network,
+    loss,
+    penalties,
+    history,
+    *,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    corruption=None,
+    tied=False,
+):
     """Train with SciPy's L-BFGS-B on the whole of X, processed in row chunks.
 
     Parameters
@@ -446,36 +529,52 @@ def fit_lbfgs(X, network, loss, alpha, history, *, max_iter, max_fun, tol, verbo
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     network : Network
         The starting point; the optimum is returned, not written into it.
-    loss, alpha
+    loss, penalties, tied
         As for :func:`fit_stochastic`.
     history : History
         Extended with one ``loss_curve`` entry per L-BFGS iteration.
     max_iter, max_fun, tol, verbose
         As in ``MLPRegressor`` (``tol`` is SciPy's ``gtol``).
+    corruption : Corruption, optional
+        Denoising: each chunk is corrupted the same way at every evaluation,
+        so that L-BFGS minimises one deterministic objective.
 
     Returns
     -------
     network : Network
     history : History
     """
-    params = _Parameters(network)
+    params = _Parameters(network, tied)
     dtype, units = params.theta.dtype, params.units
     n_samples = X.shape[0]
-    n_coefs = sum(coef.size for coef in network.coefs)
+    n_coefs = params.theta.size - sum(b.size for b in network.intercepts)
     rows_per_chunk = min(chunk_rows(network), n_samples)
     workspace = Workspace(units, rows_per_chunk, dtype)
     scale = network.scales.loss_scale
+    alpha, per_chunk = penalties.alpha, replace(penalties, alpha=0.0)
+    # A tied weight appears twice in the network, and so in the L2 penalty.
+    l2_gradient = (2 if tied else 1) * 2 * alpha / n_samples
 
     def loss_and_gradient(theta):
         params.theta[...] = theta
         total = penalty(params.network.coefs, alpha, n_samples)
         gradient = np.zeros_like(theta)
-        gradient[:n_coefs] = (2 * alpha / n_samples) * theta[:n_coefs]
-        for rows in gen_batches(n_samples, rows_per_chunk):
+        gradient[:n_coefs] = l2_gradient * theta[:n_coefs]
+        for index, rows in enumerate(gen_batches(n_samples, rows_per_chunk)):
             share = (rows.stop - rows.start) / n_samples
+            corrupt = None
+            if corruption is not None:
+                corrupt = partial(corruption.apply, rng=corruption.generator(index))
             value, _, _ = batch_loss_and_gradients(
-                X[rows], params.network, loss, 0.0, workspace, params.grads
+                X[rows],
+                params.network,
+                loss,
+                per_chunk,
+                workspace,
+                params.grads,
+                corrupt,
             )
+            params.fold()
             total += share * value
             gradient += share * params.gradient
         return total, gradient
@@ -490,7 +589,7 @@ def fit_lbfgs(X, network, loss, alpha, history, *, max_iter, max_fun, tol, verbo
 
     result = minimize(
         loss_and_gradient,
-        pack(network.coefs, network.intercepts),
+        pack(network.coefs, network.intercepts, tied=tied),
         method="L-BFGS-B",
         jac=True,
         callback=record,
@@ -510,4 +609,4 @@ def fit_lbfgs(X, network, loss, alpha, history, *, max_iter, max_fun, tol, verbo
     history.t += result.nit * n_samples
     history.loss = value
     history.best_loss = min(history.loss_curve, default=value)
-    return params.network, history
+    return params.stored(), history

@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skae._activations import (
     ACTIVATIONS,
+    SECOND_DERIVATIVES,
     activate_inplace,
     multiply_derivative_inplace,
 )
@@ -31,6 +32,17 @@ def test_derivative_matches_finite_difference(name):
     numeric = (function(Z + h) - function(Z - h)) / (2 * h)
     analytic = derivative(function(Z))
     assert analytic.shape == Z.shape
+    assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_second_derivative_matches_finite_difference(name):
+    function, derivative = ACTIVATIONS[name]
+    Z = _inputs()
+    h = 1e-6
+    numeric = (derivative(function(Z + h)) - derivative(function(Z - h))) / (2 * h)
+    analytic = SECOND_DERIVATIVES[name](function(Z))
+    assert analytic.dtype == Z.dtype
     assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 

@@ -21,6 +21,7 @@ from skae._network import (
     unpack,
 )
 from skae._pca import moments, principal_axes
+from skae._penalties import Penalties
 from skae._scaling import make_scales
 from skae._training import batch_loss_and_gradients, decode, encode
 
@@ -174,11 +175,11 @@ def test_gradient_matches_finite_difference(activation, loss, output_activation,
     def loss_only(theta):
         coefs, intercepts = unpack(theta, units, np.float64)
         moved = replace(network, coefs=coefs, intercepts=intercepts)
-        return batch_loss_and_gradients(X, moved, loss, alpha)[0]
+        return batch_loss_and_gradients(X, moved, loss, Penalties(alpha))[0]
 
     theta = pack(network.coefs, network.intercepts)
     value, coef_grads, intercept_grads = batch_loss_and_gradients(
-        X, network, loss, alpha
+        X, network, loss, Penalties(alpha)
     )
     assert_allclose(value, loss_only(theta), rtol=1e-14)
     for grad, param in zip(
@@ -198,8 +199,10 @@ def test_penalty_adds_l2_gradient():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(7, 5))
     network, _ = make_network(X, (4,), "tanh", "squared_error", "identity", rng)
-    _, with_penalty, _ = batch_loss_and_gradients(X, network, "squared_error", 0.1)
-    _, without, _ = batch_loss_and_gradients(X, network, "squared_error", 0.0)
+    _, with_penalty, _ = batch_loss_and_gradients(
+        X, network, "squared_error", Penalties(0.1)
+    )
+    _, without, _ = batch_loss_and_gradients(X, network, "squared_error", Penalties())
     for a, b, coef in zip(with_penalty, without, network.coefs, strict=True):
         assert_allclose(a - b, 2 * 0.1 * coef / 7, rtol=1e-10, atol=1e-14)
 

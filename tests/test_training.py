@@ -23,6 +23,7 @@ from skae._network import (
 )
 from skae._optimizers import SGD, Adam
 from skae._pca import moments, principal_axes
+from skae._penalties import Penalties
 from skae._scaling import make_scales
 from skae._training import (
     History,
@@ -128,7 +129,7 @@ def run_stochastic(setup, X, **params):
         X,
         setup.network,
         "squared_error",
-        setup.alpha,
+        Penalties(setup.alpha),
         setup.optimizer,
         setup.history,
         np.random.RandomState(TRAIN_SEED),
@@ -143,7 +144,12 @@ def run_lbfgs(setup, X, **params):
     kwargs = dict(max_iter=50, max_fun=15000, tol=1e-4, verbose=False)
     kwargs.update(params)
     return fit_lbfgs(
-        X, setup.network, "squared_error", setup.alpha, setup.history, **kwargs
+        X,
+        setup.network,
+        "squared_error",
+        Penalties(setup.alpha),
+        setup.history,
+        **kwargs,
     )
 
 
@@ -386,7 +392,12 @@ def test_float32_training_stays_float32(X, solver):
         ("log_loss", "logistic"),
     ],
 )
-def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dtype):
+@pytest.mark.parametrize(
+    "penalties", [Penalties(0.1), Penalties(0.1, sparsity=0.2, contractive=0.3)]
+)
+def test_workspace_gives_the_same_loss_and_gradients(
+    loss, output_activation, dtype, penalties
+):
     """Reused buffers, cut to a shorter last batch, change no result."""
     rng = np.random.RandomState(0)
     X = rng.uniform(0, 1, size=(13, N_FEATURES)).astype(dtype)
@@ -398,14 +409,14 @@ def test_workspace_gives_the_same_loss_and_gradients(loss, output_activation, dt
     ]
     coefs, intercepts = network.coefs, network.intercepts
     units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
-    expected = batch_loss_and_gradients(X, network, loss, 0.1)
+    expected = batch_loss_and_gradients(X, network, loss, penalties)
 
     workspace = Workspace(units, 20, dtype)
     gradient = np.full(pack(coefs, intercepts).shape, np.nan, dtype=dtype)
     grads = unpack(gradient, units, dtype)
     for _ in range(2):  # the second call finds the buffers dirty
         loss_value, coef_grads, intercept_grads = batch_loss_and_gradients(
-            X, network, loss, 0.1, workspace, grads
+            X, network, loss, penalties, workspace, grads
         )
         assert_allclose(
             loss_value, expected[0], rtol=1e-5 if dtype == np.float32 else 1e-12
