@@ -336,6 +336,22 @@ class AutoencoderTransformer(
     of ``-score``. As with PCA, columns of large variance weigh more: put a
     :class:`~sklearn.preprocessing.StandardScaler` first to balance them.
 
+    **Regularisers.** ``sparsity`` and ``contractive`` add their penalties to
+    this objective, in the same units (times the mean column variance), and
+    ``loss_`` includes them. The contractive penalty is that of the codes
+    ``transform`` returns, whose Jacobian is ``components_`` plus the
+    correction's, so it also counts PCA's constant ``n_components``; its
+    gradient is exact for every activation. ``noise`` corrupts only what the
+    encoder sees in training; the target, validation scores and ``score``
+    use clean data. ``tied_weights`` ties the correction networks, not the
+    PCA paths, which are tied already (the decoder's is the encoder's
+    transposed). A tied network starts as PCA too, with its encoder's
+    *first* layer at zero instead of its last, whose transpose would be the
+    decoder's first and leave a ReLU network with no gradient. With
+    ``warm_start`` or ``partial_fit`` a tied decoder follows the encoder.
+    With any regulariser but ``alpha``, a linear network is trained: PCA no
+    longer minimises the regularised objective.
+
     **Scales.** The network's units condition the optimisation without
     changing the objective. The correction networks see X centred and divided
     by one global scale, the root mean column variance, not by each column's:

@@ -659,3 +659,148 @@ def test_warm_start_refuses_a_changed_architecture(digits, small_model_params, c
 def test_large_batch_size_is_clipped_with_a_warning(digits):
     with pytest.warns(UserWarning, match="batch_size=1000"):
         AutoencoderTransformer(batch_size=1000, max_iter=2).fit(digits)
+
+
+# --- regularisers -------------------------------------------------------------------
+
+REGULARISERS = {
+    "gaussian": dict(noise="gaussian", noise_level=0.3),
+    "masking": dict(noise="masking", noise_level=0.2),
+    "sparsity": dict(sparsity=0.05),
+    "contractive": dict(contractive=0.05),
+    "tied": dict(tied_weights=True),
+}
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("name", sorted(REGULARISERS))
+def test_regularised_fits_are_reproducible(digits, name, solver):
+    params = dict(n_components=2, hidden_layer_sizes=(8,), max_iter=5, solver=solver)
+    params.update(REGULARISERS[name])
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    first = AutoencoderTransformer(**params, random_state=3).fit(digits)
+    second = AutoencoderTransformer(**params, random_state=3).fit(digits)
+    for a, b in zip(first.coefs_, second.coefs_, strict=True):
+        assert_array_equal(a, b)
+    assert first.n_iter_ == 5
+    assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    # Noise is for training batches only: scoring and encoding are deterministic.
+    assert_array_equal(first.transform(digits), first.transform(digits))
+    X_hat = first.inverse_transform(first.transform(digits))
+    assert first.score(digits) == pytest.approx(-np.mean((X_hat - digits) ** 2))
+
+
+@pytest.mark.parametrize("name", sorted(REGULARISERS))
+def test_regularisers_work_with_sparse_float32_partial_fit_and_warm_start(digits, name):
+    X = sp.csr_matrix(digits.astype(np.float32))
+    params = dict(n_components=2, hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    ae = AutoencoderTransformer(**params, **REGULARISERS[name], warm_start=True)
+    ae.fit(X)
+    assert ae.transform(X).dtype == np.float32
+    assert all(c.dtype == np.float32 for c in ae.coefs_)
+    ae.fit(X)
+    assert ae.n_iter_ == 6
+    ae.partial_fit(X[:100])
+    assert ae.n_iter_ == 7
+    assert np.isfinite(ae.score(X))
+    lbfgs = AutoencoderTransformer(**params, **REGULARISERS[name], solver="lbfgs")
+    assert np.isfinite(lbfgs.fit(X).score(X))
+
+
+def test_tied_decoder_weights_are_the_encoders_transposed(digits):
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(16, 8), tied_weights=True, max_iter=5, random_state=0
+    )
+    for step in (ae.fit, ae.partial_fit):
+        step(digits)
+        n = len(ae.coefs_) // 2
+        for i in range(n):
+            assert_array_equal(ae.coefs_[-1 - i], ae.coefs_[i].T)
+            assert ae.coefs_[-1 - i].flags.c_contiguous
+    untied = AutoencoderTransformer(2, hidden_layer_sizes=(16, 8), max_iter=1)
+    untied.fit(digits)
+    weights = sum(c.size for c in untied.coefs_)
+    biases = sum(b.size for b in untied.intercepts_)
+    # The trained parameters: the encoder's weights and every bias.
+    assert weights // 2 + biases < 0.6 * (weights + biases)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_a_new_tied_network_is_pca(digits, activation):
+    """One epoch at a vanishing step size leaves the PCA start in place."""
+    ae = AutoencoderTransformer(
+        3,
+        hidden_layer_sizes=(8,),
+        activation=activation,
+        tied_weights=True,
+        learning_rate_init=1e-300,
+        max_iter=1,
+    )
+    with pytest.warns(ConvergenceWarning):
+        ae.fit(digits)
+    pca = PCA(3, svd_solver="full").fit(digits)
+    assert_allclose(ae.transform(digits), pca.transform(digits), atol=1e-9)
+
+
+def test_a_regularised_linear_network_trains(digits):
+    """PCA is the optimum of the plain MSE only: with noise, training moves off it."""
+    params = dict(n_components=3, hidden_layer_sizes=(), max_iter=5, random_state=0)
+    assert AutoencoderTransformer(**params).fit(digits).n_iter_ == 0
+    noisy = AutoencoderTransformer(**params, noise="gaussian", noise_level=1.0)
+    assert noisy.fit(digits).n_iter_ == 5
+
+
+def test_masking_level_must_be_below_one(digits):
+    ae = AutoencoderTransformer(noise="masking", noise_level=1.0)
+    with pytest.raises(ValueError, match="noise_level, which must be below 1"):
+        ae.fit(digits)
+    # Gaussian noise may be as large as the user likes.
+    AutoencoderTransformer(
+        2, hidden_layer_sizes=(4,), noise="gaussian", noise_level=2.0, max_iter=1
+    ).fit(digits)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(noise_level=-0.1),
+        dict(sparsity=-1.0),
+        dict(contractive=-1.0),
+        dict(noise="salt"),
+        dict(tied_weights="yes"),
+    ],
+)
+def test_bad_regulariser_values_are_rejected(digits, params):
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        AutoencoderTransformer(**params).fit(digits)
+
+
+def _near_zero_share(ae, X):
+    """Share of codes within 1 % of their scale (the PCA code's deviation) of 0."""
+    return np.mean(np.abs(ae.transform(X)) < 0.01 * np.sqrt(ae.explained_variance_))
+
+
+def test_sparsity_makes_codes_sparse(digits):
+    params = dict(n_components=4, hidden_layer_sizes=(32,), random_state=0)
+    plain = AutoencoderTransformer(**params, max_iter=60).fit(digits)
+    sparse = AutoencoderTransformer(**params, max_iter=60, sparsity=0.2).fit(digits)
+    assert _near_zero_share(sparse, digits) > 5 * _near_zero_share(plain, digits)
+
+
+def _jacobian_norm(ae, X, h=1e-4):
+    """Mean squared Frobenius norm of transform's Jacobian, by central differences."""
+    total = 0.0
+    for j in range(X.shape[1]):
+        step = np.zeros(X.shape[1])
+        step[j] = h
+        total += np.sum((ae.transform(X + step) - ae.transform(X - step)) ** 2)
+    return total / (2 * h) ** 2 / X.shape[0]
+
+
+def test_contractive_penalty_contracts_the_encoder(digits):
+    params = dict(n_components=4, hidden_layer_sizes=(32,), random_state=0)
+    plain = AutoencoderTransformer(**params, max_iter=30).fit(digits)
+    contractive = AutoencoderTransformer(**params, max_iter=30, contractive=1.0)
+    contractive.fit(digits)
+    assert _jacobian_norm(contractive, digits) < 0.9 * _jacobian_norm(plain, digits)

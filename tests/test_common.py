@@ -16,6 +16,14 @@ from skae import AutoencoderTransformer
         AutoencoderTransformer(solver="sgd"),
         AutoencoderTransformer(output_activation="logistic"),
         AutoencoderTransformer(hidden_layer_sizes=(8, 4)),
+        # Each regulariser switched on (issue: regularised autoencoders).
+        AutoencoderTransformer(noise="gaussian", noise_level=0.3),
+        AutoencoderTransformer(
+            noise="masking", noise_level=0.2, solver="lbfgs", max_iter=50
+        ),
+        AutoencoderTransformer(sparsity=0.01),
+        AutoencoderTransformer(contractive=0.01, hidden_layer_sizes=(16,)),
+        AutoencoderTransformer(tied_weights=True),
     ],
     expected_failed_checks=lambda estimator: {},
 )
