@@ -6,18 +6,18 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoencoderTransformer
 
+# Also the configurations whose skops round trip tests/test_skops.py checks.
+ESTIMATORS = [
+    AutoencoderTransformer(),
+    # L-BFGS runs its max_iter=500 iterations on the checks' tiny data sets
+    # (it memorises them); 50 keep the checks fast and still exercise it.
+    AutoencoderTransformer(solver="lbfgs", max_iter=50),
+    AutoencoderTransformer(solver="sgd"),
+    AutoencoderTransformer(output_activation="logistic"),
+    AutoencoderTransformer(hidden_layer_sizes=(8, 4)),
+]
 
-@parametrize_with_checks(
-    [
-        AutoencoderTransformer(),
-        # L-BFGS runs its max_iter=500 iterations on the checks' tiny data sets
-        # (it memorises them); 50 keep the checks fast and still exercise it.
-        AutoencoderTransformer(solver="lbfgs", max_iter=50),
-        AutoencoderTransformer(solver="sgd"),
-        AutoencoderTransformer(output_activation="logistic"),
-        AutoencoderTransformer(hidden_layer_sizes=(8, 4)),
-    ],
-    expected_failed_checks=lambda estimator: {},
-)
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda estimator: {})
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
