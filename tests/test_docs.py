@@ -25,17 +25,16 @@ EXAMPLES = ROOT / "examples"
 # The pages whose ``>>>`` examples are run, named rather than found, so that a
 # page whose examples vanish fails instead of passing with nothing to check. The
 # other pages have no examples; test_every_page_with_examples_is_listed keeps
-# this list complete.
+# these lists complete. The pages of PAGES_NEEDING_EXTRAS run only when the
+# extras they import are installed.
 PAGES_WITH_EXAMPLES = ["coming_from_pca.rst", "quickstart.rst", "user_guide.rst"]
+PAGES_NEEDING_EXTRAS = ["deploying.rst"]
+NEEDS_SKOPS = "needs the skops extra: pip install '.[skops]'"
+NEEDS_ONNX = "needs the onnx extra: pip install '.[onnx]'"
 
 
-@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
-def test_page_examples_run(page):
-    """The ``>>>`` examples of each page give the output the page shows.
-
-    They need only the tests extra: the one line that plots (user_guide.rst)
-    is marked ``+SKIP`` on the page, so matplotlib is not imported.
-    """
+def run_page_examples(page):
+    """Run the ``>>>`` examples of a page; they must give the output it shows."""
     failed, attempted = doctest.testfile(
         str(DOCS / page),
         module_relative=False,
@@ -47,14 +46,40 @@ def test_page_examples_run(page):
     assert failed == 0, f"{failed} of {attempted} examples in docs/{page} failed"
 
 
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_page_examples_run(page):
+    """The ``>>>`` examples of each page give the output the page shows.
+
+    They need only the tests extra: the one line that plots (user_guide.rst)
+    is marked ``+SKIP`` on the page, so matplotlib is not imported.
+    """
+    run_page_examples(page)
+
+
+def test_deploying_examples_run(tmp_path, monkeypatch):
+    """The skops and ONNX recipes of deploying.rst, with both extras installed.
+
+    The page writes its files to the current directory: a temporary one here.
+    """
+    pytest.importorskip("skops.io", reason=NEEDS_SKOPS)
+    for module in ("skl2onnx", "onnxruntime"):
+        pytest.importorskip(module, reason=NEEDS_ONNX)
+    monkeypatch.chdir(tmp_path)
+    run_page_examples("deploying.rst")
+    assert {path.name for path in tmp_path.iterdir()} == {
+        "autoencoder.skops",
+        "encoder.onnx",
+    }
+
+
 def test_every_page_with_examples_is_listed():
-    """No page's ``>>>`` examples go untested for want of a place in the list."""
+    """No page's ``>>>`` examples go untested for want of a place in the lists."""
     pages = sorted(
         path.name
         for path in DOCS.glob("*.rst")
         if ">>>" in path.read_text(encoding="utf-8")
     )
-    assert pages == PAGES_WITH_EXAMPLES
+    assert pages == sorted(PAGES_WITH_EXAMPLES + PAGES_NEEDING_EXTRAS)
 
 
 def test_readme_shows_the_committed_headline_figure():
