@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import skae._callbacks
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
@@ -26,16 +28,33 @@ EXAMPLES = ROOT / "examples"
 # page whose examples vanish fails instead of passing with nothing to check. The
 # other pages have no examples; test_every_page_with_examples_is_listed keeps
 # this list complete.
-PAGES_WITH_EXAMPLES = ["coming_from_pca.rst", "quickstart.rst", "user_guide.rst"]
+PAGES_WITH_EXAMPLES = [
+    "callbacks.rst",
+    "coming_from_pca.rst",
+    "quickstart.rst",
+    "user_guide.rst",
+]
+NEEDS_CALLBACKS = "docs/callbacks.rst needs scikit-learn >= 1.9 (sklearn.callback)"
+NEEDS_PROGRESS = "docs/callbacks.rst shows ProgressBar: pip install '.[progress]'"
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
-def test_page_examples_run(page):
+def test_page_examples_run(page, monkeypatch):
     """The ``>>>`` examples of each page give the output the page shows.
 
     They need only the tests extra: the one line that plots (user_guide.rst)
-    is marked ``+SKIP`` on the page, so matplotlib is not imported.
+    is marked ``+SKIP`` on the page, so matplotlib is not imported. The
+    callbacks page needs scikit-learn >= 1.9 and the progress extra.
     """
+    if page == "callbacks.rst":
+        if not skae._callbacks.SUPPORTED:
+            pytest.skip(NEEDS_CALLBACKS)
+        pytest.importorskip("rich", reason=NEEDS_PROGRESS)
+        # ProgressBar's lines in full and without colour codes, as the page
+        # shows them: rich takes the width and colour from the environment.
+        monkeypatch.setenv("COLUMNS", "200")
+        for name in ["FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"]:
+            monkeypatch.delenv(name, raising=False)
     failed, attempted = doctest.testfile(
         str(DOCS / page),
         module_relative=False,
