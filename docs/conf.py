@@ -52,11 +52,16 @@ numpydoc_show_class_members = False
 # scikit-learn's named returns (``self : object``), and GL01 (numpydoc < 1.8)
 # wants the summary on the line after the opening quotes, unlike this project's
 # docstrings and scikit-learn's. get_params and
-# set_params, inherited from scikit-learn's BaseEstimator, carry its docstrings,
+# set_params, inherited from scikit-learn's BaseEstimator, and set_callbacks
+# (scikit-learn >= 1.9), from its CallbackSupportMixin, carry its docstrings,
 # which skae does not own. (The class template leaves out set_output and
 # get_metadata_routing, whose docstrings link to scikit-learn's own pages.)
 numpydoc_validation_checks = {"all", "ES01", "GL01", "RT02"}
-numpydoc_validation_exclude = {r"\.get_params$", r"\.set_params$"}
+numpydoc_validation_exclude = {
+    r"\.get_params$",
+    r"\.set_params$",
+    r"\.set_callbacks$",
+}
 
 # -- Links to other projects -------------------------------------------------
 

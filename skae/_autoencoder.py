@@ -21,6 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
+from ._callbacks import CallbackSupportMixin, FitTasks
 from ._losses import LOSSES
 from ._network import Network, initialize, layer_activations, layer_units, pack
 from ._noise import Corruption
@@ -51,7 +52,10 @@ def _solver_is_stochastic(estimator):
 
 
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    CallbackSupportMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Fully-connected autoencoder for non-linear dimensionality reduction.
 
@@ -397,6 +401,14 @@ class AutoencoderTransformer(
     re-expression can widen under a sigmoid. The scatter is an
     ``n_features`` squared matrix: X may have at most 2048 features.
 
+    **Callbacks.** With scikit-learn >= 1.9, ``set_callbacks`` takes the
+    callbacks of :mod:`sklearn.callback`: each ``fit`` or ``partial_fit`` call
+    is a task whose subtasks are its epochs (L-BFGS iterations), so that
+    ``ProgressBar`` advances once per epoch, also inside ``Pipeline`` and
+    ``GridSearchCV``. A callback that asks to stop ends training as the
+    stopping rule does (the best weights kept with ``early_stopping``, no
+    ``ConvergenceWarning``). See :ref:`callbacks`.
+
     **Divergence.** If the loss or the weights become non-finite, ``fit`` raises
     a ``ValueError`` naming ``learning_rate_init`` and leaves the estimator as it
     was, so a fitted model never outputs NaN.
@@ -580,7 +592,7 @@ class AutoencoderTransformer(
         >>> len(ae.loss_curve_) == ae.n_iter_
         True
         """
-        return self._fit(X, incremental=False)
+        return self._fit(X, y, incremental=False)
 
     @available_if(_solver_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -626,9 +638,9 @@ class AutoencoderTransformer(
         >>> ae.n_iter_, ae.t_  # one "epoch" per call; samples seen
         (12, 5391)
         """
-        return self._fit(X, incremental=True)
+        return self._fit(X, y, incremental=True)
 
-    def _fit(self, X, incremental):
+    def _fit(self, X, y, incremental):
         """Shared path of ``fit`` and ``partial_fit``."""
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X = validate_data(
@@ -643,6 +655,13 @@ class AutoencoderTransformer(
             X = X.tocsr()
         check_width(X.shape[1])
         hidden = self._check_params(X, first_pass, incremental)
+        tasks = FitTasks(
+            self,
+            X,
+            y,
+            "partial_fit" if incremental else "fit",
+            1 if incremental else self.max_iter,
+        )
         random_state, layers, history = (
             self._initial_state(X, hidden) if first_pass else self._current_state()
         )
@@ -658,11 +677,13 @@ class AutoencoderTransformer(
             stats = merge(self._moments, stats)
         axes = principal_axes(stats, self.n_components)
         network = self._start(first_pass, X.dtype, stats, axes, layers)
+        monitor = tasks.monitor(stats, axes)
         network, history = self._train(
-            X, network, history, random_state, incremental, rows
+            X, network, history, random_state, incremental, rows, monitor
         )
         self._store(network, history, stats, axes)
         self._random_state = random_state
+        tasks.end()
         return self
 
     def _initial_state(self, X, hidden):
@@ -712,7 +733,7 @@ class AutoencoderTransformer(
         components = components.astype(dtype)
         return Network(mean, components, coefs, intercepts, activations, scales)
 
-    def _train(self, X, network, history, random_state, incremental, rows):
+    def _train(self, X, network, history, random_state, incremental, rows, monitor):
         """Run the solver on ``network``; the trained network and its history."""
         penalties = Penalties(self.alpha, self.sparsity, self.contractive)
         regularised = self.noise is not None or self.sparsity or self.contractive
@@ -745,6 +766,7 @@ class AutoencoderTransformer(
                 max_fun=self.max_fun,
                 tol=self.tol,
                 verbose=self.verbose,
+                monitor=monitor,
                 **options,
             )
         if incremental and history.n_iter and hasattr(self, "_optimizer"):
@@ -765,6 +787,7 @@ class AutoencoderTransformer(
             learning_rate_init=self.learning_rate_init,
             incremental=incremental,
             verbose=self.verbose,
+            monitor=monitor,
         )
         network, history = fit_stochastic(
             X,

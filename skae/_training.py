@@ -2,6 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -46,7 +47,11 @@ class Loop:
     ``tol`` is in units of ``Scales.tolerance_unit`` (PCA's training MSE);
     ``incremental`` runs one epoch with no stopping rule and no convergence
     warning (``partial_fit``); ``learning_rate_init`` is only named in the
-    divergence message.
+    divergence message. ``monitor`` (from ``skae._callbacks``), if any, is told
+    of every epoch: ``monitor.begin(snapshot)`` before it and
+    ``monitor.end(snapshot)`` after it, where ``snapshot()`` gives copies of
+    the network and history that stopping there would return; training stops,
+    as by the stopping rule, once ``end`` returns True.
     """
 
     max_iter: int
@@ -59,6 +64,7 @@ class Loop:
     learning_rate_init: float
     incremental: bool
     verbose: bool
+    monitor: object = None
 
 
 @dataclass
@@ -302,6 +308,23 @@ class _Parameters:
         return replace(self.network, coefs=coefs)
 
 
+def _snapshot(params, theta, history):
+    """What training would return if it stopped now, made only when asked for.
+
+    A function returning copies of the network with parameters ``theta`` (a
+    flat vector, as ``params.theta``) and of ``history``: a callback may keep
+    them while training goes on.
+    """
+
+    def take():
+        coefs, intercepts = unpack(theta.copy(), params.units, theta.dtype, params.tied)
+        coefs = [np.ascontiguousarray(coef) for coef in coefs]
+        network = replace(params.network, coefs=coefs, intercepts=intercepts)
+        return network, copy.deepcopy(history)
+
+    return take
+
+
 def validation_split(n_samples, validation_fraction, random_state):
     """Training and (sorted) validation row indices, for early stopping."""
     rows, validation_rows = train_test_split(
@@ -402,6 +425,10 @@ class _StoppingRule:
         if self.validation_rows is not None:
             self.params.theta[...] = self.best_theta
 
+    def kept_theta(self):
+        """The parameters that stopping now would keep (the best with validation)."""
+        return self.params.theta if self.validation_rows is None else self.best_theta
+
 
 # Overflow is caught by _check_finite, which raises an error that names the fix;
 # NumPy's own warnings would only bury it.
@@ -469,6 +496,8 @@ def fit_stochastic(
     )
     rule = _StoppingRule(history, params, X, validation_rows)
     for _ in range(loop.max_iter):
+        if loop.monitor is not None:
+            loop.monitor.begin(_snapshot(params, rule.kept_theta(), history))
         if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
         mean_loss = _run_epoch(
@@ -482,7 +511,15 @@ def fit_stochastic(
         message = rule.update(loop.tol * network.scales.tolerance_unit)
         if loop.verbose:
             print(message)
+        stop = loop.monitor is not None and loop.monitor.end(
+            _snapshot(params, rule.kept_theta(), history)
+        )
         if loop.incremental:
+            break
+        if stop:
+            # Asked for, as a stop by the rule below is: no ConvergenceWarning.
+            if loop.verbose:
+                print("A callback stopped training.")
             break
         if rule.count > loop.n_iter_no_change:
             stop, reason = optimizer.trigger_stopping()
@@ -519,6 +556,7 @@ def fit_lbfgs(
     max_fun,
     tol,
     verbose,
+    monitor=None,
     corruption=None,
     tied=False,
 ):
@@ -535,6 +573,11 @@ def fit_lbfgs(
         Extended with one ``loss_curve`` entry per L-BFGS iteration.
     max_iter, max_fun, tol, verbose
         As in ``MLPRegressor`` (``tol`` is SciPy's ``gtol``).
+    monitor : object, optional
+        As ``Loop.monitor``, told of every L-BFGS iteration. An
+        iteration begins with its first loss evaluation after the one at the
+        start point, so that each is one that SciPy counts, but for a line
+        search cut short (``monitor.close()`` then ends it).
     corruption : Corruption, optional
         Denoising: each chunk is corrupted the same way at every evaluation,
         so that L-BFGS minimises one deterministic objective.
@@ -555,7 +598,14 @@ def fit_lbfgs(
     # A tied weight appears twice in the network, and so in the L2 penalty.
     l2_gradient = (2 if tied else 1) * 2 * alpha / n_samples
 
+    evaluated = stopped = False
+
     def loss_and_gradient(theta):
+        nonlocal evaluated
+        if monitor is not None and evaluated:
+            # params.theta still holds the current iterate (see record).
+            monitor.begin(_snapshot(params, params.theta, history))
+        evaluated = True
         params.theta[...] = theta
         total = penalty(params.network.coefs, alpha, n_samples)
         gradient = np.zeros_like(theta)
@@ -580,12 +630,25 @@ def fit_lbfgs(
         return total, gradient
 
     def record(intermediate_result):
-        history.loss_curve.append(float(intermediate_result.fun) * scale)
+        nonlocal stopped
+        # history is kept as returning here would leave it, for the monitor.
+        history.loss = float(intermediate_result.fun) * scale
+        history.loss_curve.append(history.loss)
+        history.best_loss = min(history.loss_curve)
+        history.n_iter += 1
+        history.t += n_samples
         if verbose:
             print(
                 f"Iteration {len(history.loss_curve)}, "
                 f"loss = {history.loss_curve[-1]:.8f}"
             )
+        if monitor is not None:
+            params.theta[...] = intermediate_result.x
+            if monitor.end(_snapshot(params, params.theta, history)):
+                stopped = True
+                if verbose:
+                    print("A callback stopped training.")
+                raise StopIteration
 
     result = minimize(
         loss_and_gradient,
@@ -595,7 +658,10 @@ def fit_lbfgs(
         callback=record,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
     )
-    if result.status != 0:
+    if monitor is not None:
+        monitor.close()
+    # A stop that a callback asked for is no failure to converge.
+    if result.status != 0 and not stopped:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun.",
@@ -605,8 +671,6 @@ def fit_lbfgs(
     value = float(result.fun) * scale
     _check_finite(value, "training loss", "Try solver='adam' or a larger alpha.")
     params.theta[...] = result.x
-    history.n_iter += result.nit
-    history.t += result.nit * n_samples
     history.loss = value
     history.best_loss = min(history.loss_curve, default=value)
     return params.stored(), history

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import skae._callbacks
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
@@ -27,10 +29,17 @@ EXAMPLES = ROOT / "examples"
 # other pages have no examples; test_every_page_with_examples_is_listed keeps
 # these lists complete. The pages of PAGES_NEEDING_EXTRAS run only when the
 # extras they import are installed.
-PAGES_WITH_EXAMPLES = ["coming_from_pca.rst", "quickstart.rst", "user_guide.rst"]
+PAGES_WITH_EXAMPLES = [
+    "callbacks.rst",
+    "coming_from_pca.rst",
+    "quickstart.rst",
+    "user_guide.rst",
+]
 PAGES_NEEDING_EXTRAS = ["deploying.rst"]
 NEEDS_SKOPS = "needs the skops extra: pip install '.[skops]'"
 NEEDS_ONNX = "needs the onnx extra: pip install '.[onnx]'"
+NEEDS_CALLBACKS = "docs/callbacks.rst needs scikit-learn >= 1.9 (sklearn.callback)"
+NEEDS_PROGRESS = "docs/callbacks.rst shows ProgressBar: pip install '.[progress]'"
 
 
 def run_page_examples(page):
@@ -47,12 +56,22 @@ def run_page_examples(page):
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
-def test_page_examples_run(page):
+def test_page_examples_run(page, monkeypatch):
     """The ``>>>`` examples of each page give the output the page shows.
 
     They need only the tests extra: the one line that plots (user_guide.rst)
-    is marked ``+SKIP`` on the page, so matplotlib is not imported.
+    is marked ``+SKIP`` on the page, so matplotlib is not imported. The
+    callbacks page needs scikit-learn >= 1.9 and the progress extra.
     """
+    if page == "callbacks.rst":
+        if not skae._callbacks.SUPPORTED:
+            pytest.skip(NEEDS_CALLBACKS)
+        pytest.importorskip("rich", reason=NEEDS_PROGRESS)
+        # ProgressBar's lines in full and without colour codes, as the page
+        # shows them: rich takes the width and colour from the environment.
+        monkeypatch.setenv("COLUMNS", "200")
+        for name in ["FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"]:
+            monkeypatch.delenv(name, raising=False)
     run_page_examples(page)
 
 

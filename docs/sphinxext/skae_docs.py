@@ -15,6 +15,7 @@ GALLERY_ORDER = [
     "plot_pca_vs_autoencoder.py",
     "plot_grid_search.py",
     "plot_denoising.py",
+    "plot_regularisers.py",
     "plot_anomaly_detection.py",
     "plot_generate_digits.py",
     "plot_solvers.py",
