@@ -123,7 +123,14 @@ class Workspace:
 
 
 def batch_loss_and_gradients(
-    X, network, loss, penalties, workspace=None, grads=None, corrupt=None
+    X,
+    network,
+    loss,
+    penalties,
+    workspace=None,
+    grads=None,
+    corrupt=None,
+    sample_weight=None,
 ):
     """Loss (in network units) and gradients for one batch of raw rows ``X``.
 
@@ -134,10 +141,20 @@ def batch_loss_and_gradients(
     corrupts the scaled input in place; the target stays clean. With a
     :class:`Workspace` and ``grads`` (coef and intercept gradient arrays to
     overwrite) nothing the size of the batch or of the network is allocated,
-    except by the code penalties.
+    except by the code penalties. ``sample_weight`` (n_samples,) weighs each
+    row's loss and code penalties, ``sum_i w_i l_i / sum_i w_i``.
     """
     X = _dense(X)
     n_samples = X.shape[0]
+    shares = None
+    if sample_weight is not None:
+        # The L2 penalty is divided by the batch's weight rather than its size,
+        # as MLPRegressor does: integer weights then equal repeated rows. A
+        # batch of weight 0 contributes nothing.
+        weight = float(sample_weight.sum())
+        alpha = penalties.alpha * n_samples / weight if weight > 0 else 0.0
+        penalties = replace(penalties, alpha=alpha)
+        shares = sample_weight / weight if weight > 0 else 0 * sample_weight
     space = workspace.first(n_samples) if workspace is not None else None
 
     def buffer(name):
@@ -157,10 +174,10 @@ def batch_loss_and_gradients(
     encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
     value, code_gradient = 0.0, None
     if penalties.sparsity:
-        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity)
+        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
     if penalties.contractive:
         contractive, extra_coef_grads, extra_intercept_grads = contraction(
-            encoded, network, penalties.contractive
+            encoded, network, penalties.contractive, shares
         )
         value += contractive
     decoded = decode_scaled(encoded[-1], network, outputs[n:], buffer("output_scratch"))
@@ -171,6 +188,7 @@ def batch_loss_and_gradients(
         decoded[-1],
         network.scales.loss_weights,
         scratch=buffer("residuals"),
+        sample_weight=sample_weight,
     )
     buffers = None if space is None else (space.deltas, space.code_scratch)
     coef_grads, intercept_grads = backward_network(
@@ -316,17 +334,25 @@ def validation_split(n_samples, validation_fraction, random_state):
     return rows, validation_rows
 
 
-def _run_epoch(X, rows, params, objective, optimizer, workspace, scratch, advice):
+def _run_epoch(
+    X, rows, params, objective, optimizer, workspace, scratch, advice, weights=None
+):
     """One pass of minibatch updates over ``X[rows]``; the mean batch loss.
 
     ``objective`` is ``(loss, penalties, corrupt)`` as
-    :func:`batch_loss_and_gradients` takes them.
+    :func:`batch_loss_and_gradients` takes them. With sample ``weights``
+    (X.shape[0],), the batch losses are averaged with the batches' weights,
+    and a batch of weight 0 is skipped: it contributes nothing, and a step
+    on its zero gradient would still move Adam's and momentum's parameters.
     """
     loss, penalties, corrupt = objective
     total = 0.0
     batch_size = workspace.inputs.shape[0]
     for batch in gen_batches(rows.shape[0], batch_size):
         batch_rows = rows[batch]
+        batch_weights = None if weights is None else weights[batch_rows]
+        if batch_weights is not None and not batch_weights.any():
+            continue
         if sp.issparse(X):
             X_batch = X[batch_rows]
         else:
@@ -342,14 +368,24 @@ def _run_epoch(X, rows, params, objective, optimizer, workspace, scratch, advice
                 mode="clip",
             )
         value, _, _ = batch_loss_and_gradients(
-            X_batch, params.network, loss, penalties, workspace, params.grads, corrupt
+            X_batch,
+            params.network,
+            loss,
+            penalties,
+            workspace,
+            params.grads,
+            corrupt,
+            batch_weights,
         )
         _check_finite(value, "training loss", advice)
         params.fold()
         optimizer.step([params.theta], [params.gradient], scratch)
-        total += value * batch_rows.shape[0]
+        if weights is None:
+            total += value * batch_rows.shape[0]
+        else:
+            total += value * float(batch_weights.sum())
     _check_finite(params.theta, "network weights", advice)
-    return total / rows.shape[0]
+    return total / (rows.shape[0] if weights is None else float(weights[rows].sum()))
 
 
 class _StoppingRule:
@@ -359,9 +395,12 @@ class _StoppingRule:
     that scored best (those of the PCA start included) are kept.
     """
 
-    def __init__(self, history, params, X, validation_rows):
+    def __init__(self, history, params, X, validation_rows, sample_weight=None):
         self.history, self.params = history, params
         self.X, self.validation_rows = X, validation_rows
+        self.weights = None
+        if sample_weight is not None and validation_rows is not None:
+            self.weights = sample_weight[validation_rows]
         self.count = 0
         if validation_rows is None:
             history.validation_scores = history.best_validation_score = None
@@ -377,7 +416,7 @@ class _StoppingRule:
     def validation_score(self):
         """Negative mean squared error on the validation rows, in X units."""
         errors = mean_squared_errors(self.X, self.params.network, self.validation_rows)
-        return -float(errors.mean())
+        return -float(np.average(errors, weights=self.weights))
 
     def update(self, tolerance):
         """Record the epoch just run; the message that verbose prints."""
@@ -419,6 +458,7 @@ def fit_stochastic(
     *,
     corruption=None,
     tied=False,
+    sample_weight=None,
 ):
     """Train the correction networks of ``network`` with minibatch updates.
 
@@ -445,6 +485,10 @@ def fit_stochastic(
         Denoising: each batch is corrupted afresh, from one stream of its seed.
     tied : bool, default=False
         Whether the decoder's weights are the encoder's transposed.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the rows of X, of positive sum over the
+        training rows and over the validation rows: they weigh the batch
+        losses and the validation score.
 
     Returns
     -------
@@ -467,12 +511,20 @@ def fit_stochastic(
     train_rows, validation_rows = (
         (np.arange(X.shape[0]), None) if rows is None else rows
     )
-    rule = _StoppingRule(history, params, X, validation_rows)
+    rule = _StoppingRule(history, params, X, validation_rows, sample_weight)
     for _ in range(loop.max_iter):
         if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
         mean_loss = _run_epoch(
-            X, train_rows, params, objective, optimizer, workspace, scratch, advice
+            X,
+            train_rows,
+            params,
+            objective,
+            optimizer,
+            workspace,
+            scratch,
+            advice,
+            sample_weight,
         )
         history.n_iter += 1
         history.t += train_rows.shape[0]
@@ -521,6 +573,7 @@ def fit_lbfgs(
     verbose,
     corruption=None,
     tied=False,
+    sample_weight=None,
 ):
     """Train with SciPy's L-BFGS-B on the whole of X, processed in row chunks.
 
@@ -538,6 +591,9 @@ def fit_lbfgs(
     corruption : Corruption, optional
         Denoising: each chunk is corrupted the same way at every evaluation,
         so that L-BFGS minimises one deterministic objective.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the rows of X, of positive sum: the objective
+        is the weighted mean loss plus the L2 penalty divided by their sum.
 
     Returns
     -------
@@ -552,16 +608,24 @@ def fit_lbfgs(
     workspace = Workspace(units, rows_per_chunk, dtype)
     scale = network.scales.loss_scale
     alpha, per_chunk = penalties.alpha, replace(penalties, alpha=0.0)
+    # The number of samples, the sum of the weights with sample weights.
+    count = n_samples if sample_weight is None else float(sample_weight.sum())
     # A tied weight appears twice in the network, and so in the L2 penalty.
-    l2_gradient = (2 if tied else 1) * 2 * alpha / n_samples
+    l2_gradient = (2 if tied else 1) * 2 * alpha / count
 
     def loss_and_gradient(theta):
         params.theta[...] = theta
-        total = penalty(params.network.coefs, alpha, n_samples)
+        total = penalty(params.network.coefs, alpha, count)
         gradient = np.zeros_like(theta)
         gradient[:n_coefs] = l2_gradient * theta[:n_coefs]
         for index, rows in enumerate(gen_batches(n_samples, rows_per_chunk)):
-            share = (rows.stop - rows.start) / n_samples
+            weights = None if sample_weight is None else sample_weight[rows]
+            if weights is None:
+                share = (rows.stop - rows.start) / n_samples
+            elif weights.any():
+                share = float(weights.sum()) / count
+            else:
+                continue
             corrupt = None
             if corruption is not None:
                 corrupt = partial(corruption.apply, rng=corruption.generator(index))
@@ -573,6 +637,7 @@ def fit_lbfgs(
                 workspace,
                 params.grads,
                 corrupt,
+                weights,
             )
             params.fold()
             total += share * value
