@@ -41,6 +41,7 @@ from ._training import (
     fit_lbfgs,
     fit_stochastic,
     mean_squared_errors,
+    squared_errors,
     validation_split,
 )
 
@@ -103,6 +104,8 @@ class AutoencoderTransformer(
     ``inverse_transform`` decodes codes into samples in the units of X, and
     ``score`` is the negative mean squared reconstruction error, so the estimator
     replaces :class:`~sklearn.decomposition.PCA` in pipelines and grid searches.
+    ``score_samples`` and ``reconstruction_errors`` break that error down by
+    sample and by entry, to find anomalies and what is anomalous in them.
 
     The network starts as :class:`~sklearn.decomposition.PCA` with the same
     ``n_components`` (it keeps PCA's projection and reconstruction as linear
@@ -1084,6 +1087,7 @@ class AutoencoderTransformer(
         See Also
         --------
         score : The mean of these scores.
+        reconstruction_errors : The error of each feature of each sample.
 
         Examples
         --------
@@ -1102,6 +1106,54 @@ class AutoencoderTransformer(
         check_is_fitted(self)
         X = self._validate_X(X)
         return -mean_squared_errors(X, self._network())
+
+    def reconstruction_errors(self, X):
+        """Squared reconstruction error of each entry of X.
+
+        ``(inverse_transform(transform(X)) - X) ** 2``, in squared units of X:
+        where ``score_samples`` says which samples are reconstructed badly,
+        this says which of their features are. Its row means are
+        ``-score_samples(X)``, from the same computation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data in the units it was fitted on.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_features)
+            Dense float64, whatever the format and dtype of X (float32 errors
+            of large data could overflow). It is computed a chunk of rows at a
+            time, so that besides it only one chunk is held, and sparse X is
+            made dense one chunk at a time, never whole; the result itself is
+            as large as a dense X, so pass large sparse data in row chunks.
+
+        See Also
+        --------
+        score_samples : Minus the mean of each row of these errors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> errors = ae.fit(X).reconstruction_errors(X[:5])
+        >>> errors.shape
+        (5, 64)
+        >>> np.allclose(errors.mean(axis=1), -ae.score_samples(X[:5]))
+        True
+        >>> scratched = X[:5].copy()
+        >>> scratched[:, 32:40] = 16  # a stroke across the middle row of pixels
+        >>> errors = ae.reconstruction_errors(scratched)
+        >>> bool(errors[:, 32:40].mean() > 10 * errors[:, :32].mean())  # found
+        True
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        return squared_errors(X, self._network())
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean squared reconstruction error over samples and features.

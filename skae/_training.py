@@ -223,24 +223,48 @@ def decode(Z, network):
     return _chunked(Z, network, samples)
 
 
+def _squared_residuals(X, network):
+    """Squared reconstruction error of each entry of a chunk of raw rows X.
+
+    X (n_samples, n_features) is dense or sparse; the result is dense, of the
+    same shape, in float64, so that float32 data near the top of its range
+    gives finite errors. The one forward pass behind every error the
+    estimator reports.
+    """
+    X = _dense(X)
+    C = encode_scaled(scale_input(X, network), network)[-1]
+    residual = unscale_output(decode_scaled(C, network)[-1], network)
+    residual = residual.astype(np.float64)
+    residual -= X
+    residual **= 2
+    return residual
+
+
 def mean_squared_errors(X, network, rows=None):
     """Per-sample mean squared reconstruction error (n_samples,), float64.
 
-    Accumulated in float64, so that float32 data near the top of its range
-    gives finite errors. With ``rows`` (indices), only those rows of X are
-    scored, gathered chunk by chunk rather than copied out of X together.
+    The row means of :func:`squared_errors`. With ``rows`` (indices), only
+    those rows of X are scored, gathered chunk by chunk rather than copied out
+    of X together.
     """
 
     def errors(X):
-        X = _dense(X)
-        C = encode_scaled(scale_input(X, network), network)[-1]
-        residual = unscale_output(decode_scaled(C, network)[-1], network)
-        residual = residual.astype(np.float64)
-        residual -= X
-        residual **= 2
-        return residual.mean(axis=1)
+        return _squared_residuals(X, network).mean(axis=1)
 
     return _chunked(X, network, errors, rows)
+
+
+def squared_errors(X, network):
+    """Squared reconstruction error of each entry (n_samples, n_features), float64.
+
+    Written chunk by chunk (the chunks of :func:`mean_squared_errors`) into
+    the result, so that besides it only one chunk's temporaries are held;
+    sparse X is made dense one chunk at a time.
+    """
+    errors = np.empty(X.shape, dtype=np.float64)
+    for rows in gen_batches(X.shape[0], chunk_rows(network)):
+        errors[rows] = _squared_residuals(X[rows], network)
+    return errors
 
 
 def chunk_rows(network):
