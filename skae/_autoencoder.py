@@ -18,7 +18,12 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._activations import ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, FitTasks
@@ -37,6 +42,7 @@ from ._training import (
     fit_lbfgs,
     fit_stochastic,
     mean_squared_errors,
+    squared_errors,
     validation_split,
 )
 
@@ -49,6 +55,42 @@ def _solver_is_stochastic(estimator):
             f"solver={estimator.solver!r} is not one of them."
         )
     return True
+
+
+def _validate_sample_weight(sample_weight, X):
+    """Non-negative float64 weights (n_samples,) of positive sum, or None.
+
+    Weights that are all 1 are no weights: they take the unweighted path, so
+    that they give bitwise the model of ``sample_weight=None``.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    # scikit-learn < 1.7 accepts weights that are all zero.
+    if not sample_weight.any():
+        raise ValueError(
+            "Sample weights must contain at least one non-zero number: a sum of "
+            "zero weights leaves nothing to fit or score."
+        )
+    if np.all(sample_weight == 1):
+        return None
+    return sample_weight
+
+
+def _check_split_weights(sample_weight, rows, validation_fraction):
+    """Refuse an early-stopping split that leaves one side with zero weight."""
+    if sample_weight is None:
+        return
+    for indices, name in zip(rows, ("training", "validation"), strict=True):
+        if not sample_weight[indices].any():
+            raise ValueError(
+                f"The sample weights of the {name} rows of early_stopping are all "
+                f"zero (validation_fraction={validation_fraction!r}): give more "
+                "rows a positive weight, change random_state or set "
+                "early_stopping=False."
+            )
 
 
 class AutoencoderTransformer(
@@ -66,6 +108,8 @@ class AutoencoderTransformer(
     ``inverse_transform`` decodes codes into samples in the units of X, and
     ``score`` is the negative mean squared reconstruction error, so the estimator
     replaces :class:`~sklearn.decomposition.PCA` in pipelines and grid searches.
+    ``score_samples`` and ``reconstruction_errors`` break that error down by
+    sample and by entry, to find anomalies and what is anomalous in them.
 
     The network starts as :class:`~sklearn.decomposition.PCA` with the same
     ``n_components`` (it keeps PCA's projection and reconstruction as linear
@@ -273,9 +317,13 @@ class AutoencoderTransformer(
     noise_variance_ : float
         Mean variance along the axes PCA leaves out, as PCA's.
 
-    n_samples_ : int
+    n_samples_ : int or float
         Number of samples the PCA was computed from (all the rows given to
-        ``partial_fit`` so far).
+        ``partial_fit`` so far). With ``sample_weight``, the number of samples
+        the weights stand for, their sum (a float): integer weights give the
+        ``n_samples_`` of the repeated rows, and explained variances keep
+        PCA's relation ``singular_values_ ** 2 / (n_samples_ - 1)`` (see
+        Notes for sums below 2).
 
     loss_ : float
         Training objective after the last epoch or iteration: the mean
@@ -391,6 +439,34 @@ class AutoencoderTransformer(
     own after 184 to 527 epochs (every width from 1 to 16, and 2 and 8 for
     every seed), and on the swiss roll after 145 to 341, hence
     ``max_iter=1000``.
+
+    **Sample weights.** ``sample_weight`` holds frequencies, as in
+    scikit-learn: a weight of 2 counts a row twice and a weight of 0 removes
+    it. They weigh everything computed from the training rows: the PCA start
+    (weighted mean and scatter), the internal scales, each minibatch's loss
+    ``sum_i w_i l_i / sum_i w_i`` (as MLPRegressor's) and its ``sparsity`` and
+    ``contractive`` penalties alike, the early-stopping score, the L-BFGS
+    objective and ``loss_``. Variances divide by
+    ``sum(w) - 1`` as PCA's divide by ``n_samples - 1``, but never by less
+    than ``min(sum(w), 1)``: weights that sum to 1 or less (proportions
+    rather than counts) give the weighted variance itself, and sums between
+    1 and 2 divide by 1. The L2 penalty is divided by ``sum(w)`` instead of
+    ``n_samples``, as in MLPRegressor, so weights that sum to 1 strengthen it
+    ``n_samples``-fold: scale them to sum to ``n_samples`` to keep ``alpha``'s
+    meaning. With "lbfgs", integer weights give the model of the repeated
+    rows and zero weights that of the remaining rows, up to round-off
+    (without ``noise``: a row of weight 2 is corrupted once, two copies of it
+    independently). The
+    stochastic solvers minimise the same objective, but an epoch passes over
+    the rows, not over their repetitions, in batches of ``batch_size`` rows:
+    it holds fewer steps, and the batches differ. A batch whose weights sum
+    to 0 is skipped. Weights that are all 1 take the unweighted path, and
+    give bitwise the model of ``sample_weight=None``. ``t_`` counts rows, as
+    in MLPRegressor. Weights reach the model inside a ``Pipeline`` or
+    ``GridSearchCV`` by metadata routing: enable it with
+    ``sklearn.set_config(enable_metadata_routing=True)``, then request them
+    with ``set_fit_request(sample_weight=True)``, and with
+    ``set_score_request(sample_weight=True)`` for weighted scores.
 
     **partial_fit.** The running mean and scatter of every row seen are
     merged exactly, and the principal axes recomputed at every call, so an
@@ -552,7 +628,7 @@ class AutoencoderTransformer(
         self.max_fun = max_fun
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder to reconstruct X.
 
         Runs the solver until the stopping rule holds or ``max_iter`` epochs
@@ -567,6 +643,12 @@ class AutoencoderTransformer(
 
         y : None
             Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, a frequency: an integer weight
+            counts as that many copies of the row, and 0 as no row at all. The
+            weights weigh the PCA start, the training loss and the
+            early-stopping score (see Notes). None gives every sample weight 1.
 
         Returns
         -------
@@ -592,11 +674,11 @@ class AutoencoderTransformer(
         >>> len(ae.loss_curve_) == ae.n_iter_
         True
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_solver_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Run one epoch of the stochastic solver over X.
 
         Each call continues from the current weights and optimizer state, so
@@ -615,6 +697,10 @@ class AutoencoderTransformer(
 
         y : None
             Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample of the chunk, as in :meth:`fit`;
+            the PCA path is that of all the weighted rows seen so far.
 
         Returns
         -------
@@ -638,9 +724,9 @@ class AutoencoderTransformer(
         >>> ae.n_iter_, ae.t_  # one "epoch" per call; samples seen
         (12, 5391)
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, incremental, sample_weight=None):
         """Shared path of ``fit`` and ``partial_fit``."""
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X = validate_data(
@@ -654,6 +740,7 @@ class AutoencoderTransformer(
             # Minibatches are rows: CSR gives them cheaply, without densifying X.
             X = X.tocsr()
         check_width(X.shape[1])
+        sample_weight = _validate_sample_weight(sample_weight, X)
         hidden = self._check_params(X, first_pass, incremental)
         tasks = FitTasks(
             self,
@@ -670,7 +757,8 @@ class AutoencoderTransformer(
             # The PCA start is fitted on the training rows only, so that the
             # validation score compares it fairly with every epoch after it.
             rows = validation_split(X.shape[0], self.validation_fraction, random_state)
-        stats = moments(X, None if rows is None else rows[0])
+            _check_split_weights(sample_weight, rows, self.validation_fraction)
+        stats = moments(X, None if rows is None else rows[0], sample_weight)
         if incremental and not first_pass:
             # The PCA of every row seen, not of the first chunk alone, which may
             # be unrepresentative (a sorted file).
@@ -679,7 +767,7 @@ class AutoencoderTransformer(
         network = self._start(first_pass, X.dtype, stats, axes, layers)
         monitor = tasks.monitor(stats, axes)
         network, history = self._train(
-            X, network, history, random_state, incremental, rows, monitor
+            X, network, history, random_state, incremental, rows, monitor, sample_weight
         )
         self._store(network, history, stats, axes)
         self._random_state = random_state
@@ -733,7 +821,17 @@ class AutoencoderTransformer(
         components = components.astype(dtype)
         return Network(mean, components, coefs, intercepts, activations, scales)
 
-    def _train(self, X, network, history, random_state, incremental, rows, monitor):
+    def _train(
+        self,
+        X,
+        network,
+        history,
+        random_state,
+        incremental,
+        rows,
+        monitor,
+        sample_weight,
+    ):
         """Run the solver on ``network``; the trained network and its history."""
         penalties = Penalties(self.alpha, self.sparsity, self.contractive)
         regularised = self.noise is not None or self.sparsity or self.contractive
@@ -754,7 +852,9 @@ class AutoencoderTransformer(
                 network.scales.column_scale,
                 int(random_state.randint(np.iinfo(np.int32).max)),
             )
-        options = dict(corruption=corruption, tied=self.tied_weights)
+        options = dict(
+            corruption=corruption, tied=self.tied_weights, sample_weight=sample_weight
+        )
         if self.solver == "lbfgs":
             return fit_lbfgs(
                 X,
@@ -1018,6 +1118,7 @@ class AutoencoderTransformer(
         See Also
         --------
         score : The mean of these scores.
+        reconstruction_errors : The error of each feature of each sample.
 
         Examples
         --------
@@ -1037,7 +1138,55 @@ class AutoencoderTransformer(
         X = self._validate_X(X)
         return -mean_squared_errors(X, self._network())
 
-    def score(self, X, y=None):
+    def reconstruction_errors(self, X):
+        """Squared reconstruction error of each entry of X.
+
+        ``(inverse_transform(transform(X)) - X) ** 2``, in squared units of X:
+        where ``score_samples`` says which samples are reconstructed badly,
+        this says which of their features are. Its row means are
+        ``-score_samples(X)``, from the same computation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data in the units it was fitted on.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_features)
+            Dense float64, whatever the format and dtype of X (float32 errors
+            of large data could overflow). It is computed a chunk of rows at a
+            time, so that besides it only one chunk is held, and sparse X is
+            made dense one chunk at a time, never whole; the result itself is
+            as large as a dense X, so pass large sparse data in row chunks.
+
+        See Also
+        --------
+        score_samples : Minus the mean of each row of these errors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(n_components=8, tol=1e-2, random_state=0)
+        >>> errors = ae.fit(X).reconstruction_errors(X[:5])
+        >>> errors.shape
+        (5, 64)
+        >>> np.allclose(errors.mean(axis=1), -ae.score_samples(X[:5]))
+        True
+        >>> scratched = X[:5].copy()
+        >>> scratched[:, 32:40] = 16  # a stroke across the middle row of pixels
+        >>> errors = ae.reconstruction_errors(scratched)
+        >>> bool(errors[:, 32:40].mean() > 10 * errors[:, :32].mean())  # found
+        True
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        return squared_errors(X, self._network())
+
+    def score(self, X, y=None, sample_weight=None):
         """Negative mean squared reconstruction error over samples and features.
 
         Unlike :meth:`sklearn.decomposition.PCA.score`, which is a
@@ -1052,11 +1201,15 @@ class AutoencoderTransformer(
         y : None
             Ignored.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples: the score is then the weighted mean
+            ``np.average(score_samples(X), weights=sample_weight)``.
+
         Returns
         -------
         score : float
-            The mean of ``score_samples(X)``; higher is better, so model
-            selection tools need no scorer.
+            The mean of ``score_samples(X)`` (weighted by ``sample_weight``);
+            higher is better, so model selection tools need no scorer.
 
         See Also
         --------
@@ -1074,9 +1227,11 @@ class AutoencoderTransformer(
         >>> cross_val_score(ae, X, cv=3).shape  # held-out scores, no scorer needed
         (3,)
         """
-        return float(np.mean(self.score_samples(X)))
+        scores = self.score_samples(X)
+        sample_weight = _validate_sample_weight(sample_weight, X)
+        return float(np.average(scores, weights=sample_weight))
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X and return the codes of X.
 
         The same as ``fit(X).transform(X)``, and bitwise identical to it for an
@@ -1089,6 +1244,9 @@ class AutoencoderTransformer(
 
         y : None
             Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample, passed to :meth:`fit`.
 
         Returns
         -------
@@ -1116,7 +1274,7 @@ class AutoencoderTransformer(
         """
         # Defined here, rather than inherited from TransformerMixin, for its
         # documentation; fit validates X and the parameters.
-        return self.fit(X, y).transform(X)
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the code columns, for ``set_output`` and pipelines.

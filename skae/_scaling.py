@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._pca import variance_denominator
+
 # Smallest code scale, as a share of the data's global scale: a code direction
 # that barely varies in training must not be magnified, or noise along it
 # would reach the decoder a thousand times enlarged.
@@ -79,8 +81,9 @@ def make_scales(axes, stats, loss, output_activation, dtype, output_range=None):
     sigma = float(_positive(np.sqrt(column_variance.mean()), dtype))
     code_scale = np.maximum(np.sqrt(axes.explained_variance), CODE_SCALE_FLOOR * sigma)
     correction = min(code_scale.min(), np.sqrt(residual.sum() / code_scale.shape[0]))
-    # Variances divide by n - 1, as PCA's; the mean squared error by n.
-    pca_mse = float(residual.mean()) * (n_samples - 1) / n_samples
+    # Variances divide by n - 1, as PCA's; the mean squared error by n (sums
+    # of weights, with sample weights).
+    pca_mse = float(residual.mean()) * variance_denominator(n_samples) / n_samples
     scales = dict(
         sigma=sigma,
         pca_mse=pca_mse,

@@ -129,7 +129,14 @@ class Workspace:
 
 
 def batch_loss_and_gradients(
-    X, network, loss, penalties, workspace=None, grads=None, corrupt=None
+    X,
+    network,
+    loss,
+    penalties,
+    workspace=None,
+    grads=None,
+    corrupt=None,
+    sample_weight=None,
 ):
     """Loss (in network units) and gradients for one batch of raw rows ``X``.
 
@@ -140,10 +147,20 @@ def batch_loss_and_gradients(
     corrupts the scaled input in place; the target stays clean. With a
     :class:`Workspace` and ``grads`` (coef and intercept gradient arrays to
     overwrite) nothing the size of the batch or of the network is allocated,
-    except by the code penalties.
+    except by the code penalties. ``sample_weight`` (n_samples,) weighs each
+    row's loss and code penalties, ``sum_i w_i l_i / sum_i w_i``.
     """
     X = _dense(X)
     n_samples = X.shape[0]
+    shares = None
+    if sample_weight is not None:
+        # The L2 penalty is divided by the batch's weight rather than its size,
+        # as MLPRegressor does: integer weights then equal repeated rows. A
+        # batch of weight 0 contributes nothing.
+        weight = float(sample_weight.sum())
+        alpha = penalties.alpha * n_samples / weight if weight > 0 else 0.0
+        penalties = replace(penalties, alpha=alpha)
+        shares = sample_weight / weight if weight > 0 else 0 * sample_weight
     space = workspace.first(n_samples) if workspace is not None else None
 
     def buffer(name):
@@ -163,10 +180,10 @@ def batch_loss_and_gradients(
     encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
     value, code_gradient = 0.0, None
     if penalties.sparsity:
-        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity)
+        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
     if penalties.contractive:
         contractive, extra_coef_grads, extra_intercept_grads = contraction(
-            encoded, network, penalties.contractive
+            encoded, network, penalties.contractive, shares
         )
         value += contractive
     decoded = decode_scaled(encoded[-1], network, outputs[n:], buffer("output_scratch"))
@@ -177,6 +194,7 @@ def batch_loss_and_gradients(
         decoded[-1],
         network.scales.loss_weights,
         scratch=buffer("residuals"),
+        sample_weight=sample_weight,
     )
     buffers = None if space is None else (space.deltas, space.code_scratch)
     coef_grads, intercept_grads = backward_network(
@@ -211,24 +229,48 @@ def decode(Z, network):
     return _chunked(Z, network, samples)
 
 
+def _squared_residuals(X, network):
+    """Squared reconstruction error of each entry of a chunk of raw rows X.
+
+    X (n_samples, n_features) is dense or sparse; the result is dense, of the
+    same shape, in float64, so that float32 data near the top of its range
+    gives finite errors. The one forward pass behind every error the
+    estimator reports.
+    """
+    X = _dense(X)
+    C = encode_scaled(scale_input(X, network), network)[-1]
+    residual = unscale_output(decode_scaled(C, network)[-1], network)
+    residual = residual.astype(np.float64)
+    residual -= X
+    residual **= 2
+    return residual
+
+
 def mean_squared_errors(X, network, rows=None):
     """Per-sample mean squared reconstruction error (n_samples,), float64.
 
-    Accumulated in float64, so that float32 data near the top of its range
-    gives finite errors. With ``rows`` (indices), only those rows of X are
-    scored, gathered chunk by chunk rather than copied out of X together.
+    The row means of :func:`squared_errors`. With ``rows`` (indices), only
+    those rows of X are scored, gathered chunk by chunk rather than copied out
+    of X together.
     """
 
     def errors(X):
-        X = _dense(X)
-        C = encode_scaled(scale_input(X, network), network)[-1]
-        residual = unscale_output(decode_scaled(C, network)[-1], network)
-        residual = residual.astype(np.float64)
-        residual -= X
-        residual **= 2
-        return residual.mean(axis=1)
+        return _squared_residuals(X, network).mean(axis=1)
 
     return _chunked(X, network, errors, rows)
+
+
+def squared_errors(X, network):
+    """Squared reconstruction error of each entry (n_samples, n_features), float64.
+
+    Written chunk by chunk (the chunks of :func:`mean_squared_errors`) into
+    the result, so that besides it only one chunk's temporaries are held;
+    sparse X is made dense one chunk at a time.
+    """
+    errors = np.empty(X.shape, dtype=np.float64)
+    for rows in gen_batches(X.shape[0], chunk_rows(network)):
+        errors[rows] = _squared_residuals(X[rows], network)
+    return errors
 
 
 def chunk_rows(network):
@@ -339,17 +381,25 @@ def validation_split(n_samples, validation_fraction, random_state):
     return rows, validation_rows
 
 
-def _run_epoch(X, rows, params, objective, optimizer, workspace, scratch, advice):
+def _run_epoch(
+    X, rows, params, objective, optimizer, workspace, scratch, advice, weights=None
+):
     """One pass of minibatch updates over ``X[rows]``; the mean batch loss.
 
     ``objective`` is ``(loss, penalties, corrupt)`` as
-    :func:`batch_loss_and_gradients` takes them.
+    :func:`batch_loss_and_gradients` takes them. With sample ``weights``
+    (X.shape[0],), the batch losses are averaged with the batches' weights,
+    and a batch of weight 0 is skipped: it contributes nothing, and a step
+    on its zero gradient would still move Adam's and momentum's parameters.
     """
     loss, penalties, corrupt = objective
     total = 0.0
     batch_size = workspace.inputs.shape[0]
     for batch in gen_batches(rows.shape[0], batch_size):
         batch_rows = rows[batch]
+        batch_weights = None if weights is None else weights[batch_rows]
+        if batch_weights is not None and not batch_weights.any():
+            continue
         if sp.issparse(X):
             X_batch = X[batch_rows]
         else:
@@ -365,14 +415,24 @@ def _run_epoch(X, rows, params, objective, optimizer, workspace, scratch, advice
                 mode="clip",
             )
         value, _, _ = batch_loss_and_gradients(
-            X_batch, params.network, loss, penalties, workspace, params.grads, corrupt
+            X_batch,
+            params.network,
+            loss,
+            penalties,
+            workspace,
+            params.grads,
+            corrupt,
+            batch_weights,
         )
         _check_finite(value, "training loss", advice)
         params.fold()
         optimizer.step([params.theta], [params.gradient], scratch)
-        total += value * batch_rows.shape[0]
+        if weights is None:
+            total += value * batch_rows.shape[0]
+        else:
+            total += value * float(batch_weights.sum())
     _check_finite(params.theta, "network weights", advice)
-    return total / rows.shape[0]
+    return total / (rows.shape[0] if weights is None else float(weights[rows].sum()))
 
 
 class _StoppingRule:
@@ -382,9 +442,12 @@ class _StoppingRule:
     that scored best (those of the PCA start included) are kept.
     """
 
-    def __init__(self, history, params, X, validation_rows):
+    def __init__(self, history, params, X, validation_rows, sample_weight=None):
         self.history, self.params = history, params
         self.X, self.validation_rows = X, validation_rows
+        self.weights = None
+        if sample_weight is not None and validation_rows is not None:
+            self.weights = sample_weight[validation_rows]
         self.count = 0
         if validation_rows is None:
             history.validation_scores = history.best_validation_score = None
@@ -400,7 +463,7 @@ class _StoppingRule:
     def validation_score(self):
         """Negative mean squared error on the validation rows, in X units."""
         errors = mean_squared_errors(self.X, self.params.network, self.validation_rows)
-        return -float(errors.mean())
+        return -float(np.average(errors, weights=self.weights))
 
     def update(self, tolerance):
         """Record the epoch just run; the message that verbose prints."""
@@ -446,6 +509,7 @@ def fit_stochastic(
     *,
     corruption=None,
     tied=False,
+    sample_weight=None,
 ):
     """Train the correction networks of ``network`` with minibatch updates.
 
@@ -472,6 +536,10 @@ def fit_stochastic(
         Denoising: each batch is corrupted afresh, from one stream of its seed.
     tied : bool, default=False
         Whether the decoder's weights are the encoder's transposed.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the rows of X, of positive sum over the
+        training rows and over the validation rows: they weigh the batch
+        losses and the validation score.
 
     Returns
     -------
@@ -494,14 +562,22 @@ def fit_stochastic(
     train_rows, validation_rows = (
         (np.arange(X.shape[0]), None) if rows is None else rows
     )
-    rule = _StoppingRule(history, params, X, validation_rows)
+    rule = _StoppingRule(history, params, X, validation_rows, sample_weight)
     for _ in range(loop.max_iter):
         if loop.monitor is not None:
             loop.monitor.begin(_snapshot(params, rule.kept_theta(), history))
         if loop.shuffle:
             train_rows = random_state.permutation(train_rows)
         mean_loss = _run_epoch(
-            X, train_rows, params, objective, optimizer, workspace, scratch, advice
+            X,
+            train_rows,
+            params,
+            objective,
+            optimizer,
+            workspace,
+            scratch,
+            advice,
+            sample_weight,
         )
         history.n_iter += 1
         history.t += train_rows.shape[0]
@@ -559,6 +635,7 @@ def fit_lbfgs(
     monitor=None,
     corruption=None,
     tied=False,
+    sample_weight=None,
 ):
     """Train with SciPy's L-BFGS-B on the whole of X, processed in row chunks.
 
@@ -581,6 +658,9 @@ def fit_lbfgs(
     corruption : Corruption, optional
         Denoising: each chunk is corrupted the same way at every evaluation,
         so that L-BFGS minimises one deterministic objective.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the rows of X, of positive sum: the objective
+        is the weighted mean loss plus the L2 penalty divided by their sum.
 
     Returns
     -------
@@ -595,8 +675,10 @@ def fit_lbfgs(
     workspace = Workspace(units, rows_per_chunk, dtype)
     scale = network.scales.loss_scale
     alpha, per_chunk = penalties.alpha, replace(penalties, alpha=0.0)
+    # The number of samples, the sum of the weights with sample weights.
+    count = n_samples if sample_weight is None else float(sample_weight.sum())
     # A tied weight appears twice in the network, and so in the L2 penalty.
-    l2_gradient = (2 if tied else 1) * 2 * alpha / n_samples
+    l2_gradient = (2 if tied else 1) * 2 * alpha / count
 
     evaluated = stopped = False
 
@@ -607,11 +689,17 @@ def fit_lbfgs(
             monitor.begin(_snapshot(params, params.theta, history))
         evaluated = True
         params.theta[...] = theta
-        total = penalty(params.network.coefs, alpha, n_samples)
+        total = penalty(params.network.coefs, alpha, count)
         gradient = np.zeros_like(theta)
         gradient[:n_coefs] = l2_gradient * theta[:n_coefs]
         for index, rows in enumerate(gen_batches(n_samples, rows_per_chunk)):
-            share = (rows.stop - rows.start) / n_samples
+            weights = None if sample_weight is None else sample_weight[rows]
+            if weights is None:
+                share = (rows.stop - rows.start) / n_samples
+            elif weights.any():
+                share = float(weights.sum()) / count
+            else:
+                continue
             corrupt = None
             if corruption is not None:
                 corrupt = partial(corruption.apply, rng=corruption.generator(index))
@@ -623,6 +711,7 @@ def fit_lbfgs(
                 workspace,
                 params.grads,
                 corrupt,
+                weights,
             )
             params.fold()
             total += share * value

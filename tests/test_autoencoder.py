@@ -215,6 +215,55 @@ def test_shapes_and_score_relations(digits, small_model_params):
     assert ae.loss_ == ae.loss_curve_[-1]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reconstruction_errors_are_per_entry_squared_errors(
+    digits, small_model_params, dtype, monkeypatch
+):
+    X = digits.astype(dtype)
+    ae = AutoencoderTransformer(**small_model_params).fit(X)
+    errors = ae.reconstruction_errors(X)
+    assert errors.shape == X.shape
+    assert errors.dtype == np.float64  # as score_samples, whatever X's dtype
+    X_hat = ae.inverse_transform(ae.transform(X)).astype(np.float64)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    assert_allclose(errors, (X_hat - X) ** 2, rtol=rtol, atol=rtol * errors.max())
+    # score_samples is the row means of the same computation, chunk by chunk.
+    assert_array_equal(-errors.mean(axis=1), ae.score_samples(X))
+    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 7)
+    chunked = ae.reconstruction_errors(X)
+    assert_array_equal(-chunked.mean(axis=1), ae.score_samples(X))
+    assert_allclose(chunked, errors, rtol=rtol, atol=rtol * errors.max())
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_reconstruction_errors_of_sparse_input(
+    digits, small_model_params, container, monkeypatch
+):
+    ae = AutoencoderTransformer(**small_model_params).fit(digits)
+    densified = []
+    original = skae._training._dense
+
+    def spy(X):
+        densified.append(X.shape[0])
+        return original(X)
+
+    monkeypatch.setattr(skae._training, "_dense", spy)
+    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 50)
+    errors = ae.reconstruction_errors(container(digits))
+    # The result is dense; X was made dense 50 rows at a time only.
+    assert isinstance(errors, np.ndarray)
+    assert max(densified) == 50
+    assert_allclose(errors, ae.reconstruction_errors(digits), rtol=1e-10, atol=1e-10)
+
+
+def test_reconstruction_errors_check_fitting_and_features(digits, small_model_params):
+    with pytest.raises(NotFittedError):
+        AutoencoderTransformer().reconstruction_errors(digits)
+    ae = AutoencoderTransformer(**small_model_params).fit(digits)
+    with pytest.raises(ValueError, match="X has 10 features, but .* expecting 64"):
+        ae.reconstruction_errors(digits[:, :10])
+
+
 def test_float32_is_kept_end_to_end(digits, small_model_params):
     X32 = digits.astype(np.float32)
     ae = AutoencoderTransformer(**small_model_params).fit(X32)

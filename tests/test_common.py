@@ -26,6 +26,43 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda estimator: {})
+# Weighted rows and repeated rows give the same objective, but not the same
+# arithmetic: a minibatch of the weighted rows is not one of the repeated rows,
+# and even as one full batch (the checks' 15 rows) the sums run in another
+# order. Adam divides each step by the root of the squared gradients, so near
+# a minimum, where the gradient is mostly round-off, it steps by about
+# learning_rate_init whatever the gradient's size: on the checks' data the two
+# fits' codes differ by 1e-14 after 100 epochs, 1e-12 after 200 and 1e-3 after
+# 400 (logistic output), beyond the checks' rtol=1e-7. Plain SGD (steps in
+# proportion to the gradient) and L-BFGS pass; tests/test_sample_weight.py
+# checks the equivalences, with tolerances, for every solver.
+ADAM_SAMPLE_WEIGHT = (
+    "Adam's normalised steps amplify the round-off differences between "
+    "weighted and repeated rows over many epochs; the equivalence holds for "
+    "the objective, not bitwise for the trajectory."
+)
+# Denoising corrupts each row it is given: a row of weight 2 once, its two
+# copies independently, so the two fits see different noise (any solver).
+NOISE_SAMPLE_WEIGHT = (
+    "noise corrupts a weighted row once and its repetitions independently: "
+    "the fits see different corrupted data."
+)
+
+
+def expected_failed_checks(estimator):
+    """The checks each configuration is known to fail, with the reason."""
+    if estimator.noise is not None:
+        reason = NOISE_SAMPLE_WEIGHT
+    elif estimator.solver == "adam":
+        reason = ADAM_SAMPLE_WEIGHT
+    else:
+        return {}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -164,3 +164,82 @@ def test_loss_and_output_delta_match_the_separate_functions(
     assert_allclose(value, expected_value, rtol=rtol)
     assert delta.dtype == dtype
     assert_allclose(delta, expected_delta, rtol=rtol)
+
+
+# --- sample weights: each row's loss weighted, sum_i w_i l_i / sum_i w_i -----------
+
+SAMPLE_WEIGHT = np.array([2.0, 0.0, 1.0, 3.0])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_integer_sample_weights_equal_repeated_rows(loss, weighted):
+    value, gradient = LOSSES[loss]
+    T, A = _targets_outputs()
+    weights = _weights(weighted)
+    counts = SAMPLE_WEIGHT.astype(int)
+    T_rep, A_rep = T.repeat(counts, axis=0), A.repeat(counts, axis=0)
+    assert_allclose(
+        value(T, A, weights, SAMPLE_WEIGHT), value(T_rep, A_rep, weights), rtol=1e-12
+    )
+    # Each row's gradient is the sum of its copies'.
+    G_rep = gradient(T_rep, A_rep, weights)
+    expected = np.zeros_like(A)
+    np.add.at(expected, np.repeat(np.arange(N_SAMPLES), counts), G_rep)
+    assert_allclose(gradient(T, A, weights, SAMPLE_WEIGHT), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED_PAIRS)
+def test_sample_weighted_output_delta_matches_finite_difference(
+    loss, output_activation, weighted
+):
+    rng = np.random.RandomState(0)
+    Z = rng.normal(scale=1.5, size=(N_SAMPLES, N_FEATURES))
+    T = rng.uniform(0, 1, size=(N_SAMPLES, N_FEATURES))
+    weights, sample_weight = _weights(weighted), rng.uniform(0, 2, N_SAMPLES)
+    function = ACTIVATIONS[output_activation][0]
+    value = LOSSES[loss][0]
+    numeric = _numeric_gradient(
+        lambda Z: value(T, function(Z), weights, sample_weight), Z
+    )
+    delta = output_delta(
+        loss, output_activation, T, function(Z), weights, sample_weight
+    )
+    assert_allclose(delta, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED_PAIRS)
+def test_sample_weighted_loss_and_output_delta(loss, output_activation, dtype):
+    T, A = _targets_outputs(dtype)
+    weights = _weights(True, dtype)
+    expected_value = LOSSES[loss][0](T, A, weights, SAMPLE_WEIGHT)
+    expected_delta = output_delta(loss, output_activation, T, A, weights, SAMPLE_WEIGHT)
+    value, delta = loss_and_output_delta(
+        loss,
+        output_activation,
+        T,
+        A.copy(),
+        weights,
+        scratch=np.empty_like(A),
+        sample_weight=SAMPLE_WEIGHT,
+    )
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(value, expected_value, rtol=rtol)
+    assert delta.dtype == dtype
+    assert_allclose(delta, expected_delta, rtol=rtol)
+    # A row of weight 0 gets no gradient.
+    assert np.all(delta[1] == 0)
+
+
+@pytest.mark.parametrize(("loss", "output_activation"), SUPPORTED_PAIRS)
+def test_zero_sum_sample_weights_contribute_nothing(loss, output_activation):
+    T, A = _targets_outputs()
+    zeros = np.zeros(N_SAMPLES)
+    with np.errstate(all="raise"):
+        value, delta = loss_and_output_delta(
+            loss, output_activation, T, A.copy(), sample_weight=zeros
+        )
+    assert value == 0.0
+    assert np.all(delta == 0)

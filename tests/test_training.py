@@ -29,6 +29,8 @@ from skae._training import (
     History,
     Loop,
     Workspace,
+    _Parameters,
+    _StoppingRule,
     batch_loss_and_gradients,
     fit_lbfgs,
     fit_stochastic,
@@ -102,7 +104,7 @@ def make_setup(
     return Setup(network, alpha, optimizer, History(), learning_rate_init)
 
 
-def run_stochastic(setup, X, **params):
+def run_stochastic(setup, X, sample_weight=None, **params):
     """``fit_stochastic`` on ``setup`` with small defaults; returns the history.
 
     The trained network replaces ``setup.network``.
@@ -135,6 +137,7 @@ def run_stochastic(setup, X, **params):
         np.random.RandomState(TRAIN_SEED),
         Loop(**settings),
         rows,
+        sample_weight=sample_weight,
     )
     return history
 
@@ -142,6 +145,7 @@ def run_stochastic(setup, X, **params):
 def run_lbfgs(setup, X, **params):
     """``fit_lbfgs`` on ``setup``; returns ``(network, history)``."""
     kwargs = dict(max_iter=50, max_fun=15000, tol=1e-4, verbose=False)
+    kwargs["sample_weight"] = None
     kwargs.update(params)
     return fit_lbfgs(
         X,
@@ -443,3 +447,112 @@ def test_stochastic_training_leaves_the_given_arrays_alone(X):
     # The trained arrays are views of one flat vector, as the optimizer needs.
     coefs = setup.network.coefs
     assert all(coef.base is coefs[0].base for coef in coefs)
+
+
+# --- sample weights ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def weights():
+    """Integer weights 0 to 3 for the rows of X, zeros included."""
+    return np.random.RandomState(2).randint(0, 4, size=N_SAMPLES).astype(np.float64)
+
+
+def perturbed_network(X, rng):
+    """A network on X's PCA whose corrections are all non-zero."""
+    network = new_network(X)
+    network.coefs = [c + rng.normal(size=c.shape) for c in network.coefs]
+    network.intercepts = [b + rng.normal(size=b.shape) for b in network.intercepts]
+    return network
+
+
+@pytest.mark.parametrize(
+    "penalties",
+    [Penalties(), Penalties(0.1), Penalties(0.1, sparsity=0.2, contractive=0.3)],
+)
+def test_integer_weights_equal_repeated_rows_in_a_batch(X, weights, rng, penalties):
+    network = perturbed_network(X, rng)
+    repeated = batch_loss_and_gradients(
+        X.repeat(weights.astype(int), axis=0), network, "squared_error", penalties
+    )
+    weighted = batch_loss_and_gradients(
+        X, network, "squared_error", penalties, sample_weight=weights
+    )
+    # The L2 penalty divides by the sum of the weights, the number of repeated
+    # rows; the code penalties are weighted means over the rows.
+    assert_allclose(weighted[0], repeated[0], rtol=1e-12)
+    for a, b in zip(weighted[1] + weighted[2], repeated[1] + repeated[2], strict=True):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_a_batch_of_zero_weight_contributes_nothing(X, rng):
+    network = perturbed_network(X, rng)
+    with np.errstate(all="raise"):
+        value, coef_grads, intercept_grads = batch_loss_and_gradients(
+            X[:10],
+            network,
+            "squared_error",
+            Penalties(0.1, sparsity=0.2, contractive=0.3),
+            sample_weight=np.zeros(10),
+        )
+    assert value == 0.0
+    assert all(np.all(g == 0) for g in coef_grads + intercept_grads)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_lbfgs_with_integer_weights_follows_the_repeated_rows(X, weights, monkeypatch):
+    # Whole-data passes over chunks, some of them of weight 0, give the same
+    # objective as the repeated rows: L-BFGS, deterministic, follows the same
+    # path up to round-off.
+    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 16)
+    weights = weights.copy()
+    weights[16:32] = 0
+    X_repeated = X.repeat(weights.astype(int), axis=0)
+    repeated = run_lbfgs(make_setup(X_repeated, alpha=0.1), X_repeated, max_iter=10)
+    weighted = run_lbfgs(
+        make_setup(X_repeated, alpha=0.1), X, max_iter=10, sample_weight=weights
+    )
+    assert_allclose(weighted[1].loss_curve, repeated[1].loss_curve, rtol=1e-9)
+    for a, b in zip(parameters(weighted[0]), parameters(repeated[0]), strict=True):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_stochastic_solvers_skip_batches_of_zero_weight(X, solver):
+    # Without shuffling, the first batch has weight 0: skipped, it leaves
+    # the training as on the other rows alone (Adam and momentum included).
+    weights = np.ones(N_SAMPLES)
+    weights[:50] = 0
+    weighted_setup, removed_setup = (
+        make_setup(X[50:], solver=solver) for _ in range(2)
+    )
+    weighted = run_stochastic(
+        weighted_setup, X, weights, max_iter=5, shuffle=False, tol=0.0
+    )
+    removed = run_stochastic(removed_setup, X[50:], max_iter=5, shuffle=False, tol=0.0)
+    assert_allclose(weighted.loss_curve, removed.loss_curve, rtol=1e-12)
+    for a, b in zip(
+        parameters(weighted_setup.network),
+        parameters(removed_setup.network),
+        strict=True,
+    ):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_epoch_loss_and_validation_score_are_weighted(X, weights):
+    setup = make_setup(X)
+    start = setup.network
+    value, _, _ = batch_loss_and_gradients(
+        X, start, "squared_error", Penalties(setup.alpha), sample_weight=weights
+    )
+    # One batch of all rows: the epoch's loss is its weighted loss, in X units.
+    history = run_stochastic(
+        setup, X, weights, max_iter=1, batch_size=N_SAMPLES, incremental=True
+    )
+    assert_allclose(history.loss, value * start.scales.loss_scale, rtol=1e-12)
+    rows = np.arange(0, N_SAMPLES, 4)
+    rule = _StoppingRule(History(), _Parameters(start), X, rows, weights)
+    errors = mean_squared_errors(X[rows], start)
+    expected = -np.average(errors, weights=weights[rows])
+    assert_allclose(rule.validation_score(), expected, rtol=1e-12)
