@@ -106,3 +106,9 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+html_css_files = ["skae.css"]
+# The left sidebar lists the pages of a section; of the top-level pages ("*"
+# does not match a "/"), only the API reference has pages under it. Elsewhere
+# it would be an empty "Section Navigation" taking a fifth of the width from
+# the text. The gallery's pages and the class page keep it.
+html_sidebars = {"*": [], "api": ["sidebar-nav-bs"]}
