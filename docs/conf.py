@@ -4,13 +4,19 @@ Build from the repository root, with the ``docs`` extra installed::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-This also runs every ``examples/plot_*.py`` script for the gallery.
+This also runs every ``examples/plot_*.py`` script for the gallery, with one
+BLAS thread (see below); add ``-D plot_gallery=0`` to build the pages without
+running them.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import os
+import platform
 import sys
 from pathlib import Path
+
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import skae
 
@@ -18,6 +24,17 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "sphinxext"))
 
 from skae_docs import write_fallback_inventories  # noqa: E402
+
+# The gallery's examples fit small networks (minibatches of 200 rows, layers of
+# 128 units), on whose matrix products a second BLAS thread costs more in
+# waiting than it saves, and much more on a machine that other work keeps busy.
+# One thread for the whole build, then; the examples that print times print
+# this setting with them.
+_blas_threads = threadpool_limits(limits=1)
+print(
+    f"docs build: {os.cpu_count()} CPUs ({platform.machine()}), BLAS threads "
+    f"limited to {[pool['num_threads'] for pool in threadpool_info()]}"
+)
 
 project = "skae"
 author = "The skae developers"
@@ -32,6 +49,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "skae_docs",
 ]
 
 exclude_patterns = ["_build", "sphinxext"]
@@ -90,7 +108,11 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "doc_module": ("skae",),
     "backreferences_dir": "generated/backreferences",
-    "image_scrapers": ("matplotlib",),
+    # matplotlib's scraper, failing the build on a figure with an empty axes.
+    "image_scrapers": ("skae_docs.matplotlib_scraper",),
+    # Artists returned by the last line of a cell (ax.legend(), plt.title())
+    # are not shown as "<matplotlib.legend.Legend object at 0x...>".
+    "ignore_repr_types": r"matplotlib[\w.]*",
     "remove_config_comments": True,
     "min_reported_time": 0,
 }

@@ -24,6 +24,16 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
 
+def _skae_docs():
+    """docs/sphinxext/skae_docs.py, the build's helpers and the gallery's checks."""
+    sys.path.insert(0, str(DOCS / "sphinxext"))
+    try:
+        import skae_docs
+    finally:
+        sys.path.remove(str(DOCS / "sphinxext"))
+    return skae_docs
+
+
 # The pages whose ``>>>`` examples are run, named rather than found, so that a
 # page whose examples vanish fails instead of passing with nothing to check. The
 # other pages have no examples; test_every_page_with_examples_is_listed keeps
@@ -131,12 +141,93 @@ def test_supported_versions_are_the_floors_of_pyproject():
 
 def test_gallery_examples_are_listed_in_order():
     """Every gallery script has its place in the order the docs teach them."""
-    sys.path.insert(0, str(DOCS / "sphinxext"))
-    try:
-        from skae_docs import GALLERY_ORDER
-    finally:
-        sys.path.remove(str(DOCS / "sphinxext"))
-    assert sorted(GALLERY_ORDER) == sorted(p.name for p in EXAMPLES.glob("plot_*.py"))
+    order = _skae_docs().GALLERY_ORDER
+    assert sorted(order) == sorted(p.name for p in EXAMPLES.glob("plot_*.py"))
+
+
+# The gallery's checks (docs/sphinxext/skae_docs.py), on made-up cases: each must
+# catch what it is there for, or the docs build below would pass for nothing.
+
+
+def test_numbered_claims_must_be_printed_or_set():
+    skae_docs = _skae_docs()
+    prose = (
+        "The autoencoder's error is 0.57 times PCA's, and 5.31x on wine; 30 % are "
+        "held out and ``alpha=0.01`` is a literal. 8x8 digits, 1 000 epochs,\n"
+        "N(0, 2^2) noise, :ref:`label 0.9` and a literal block::\n\n"
+        "    ratio = 0.42\n\nare not claims."
+    )
+    claims = skae_docs.numbered_claims(prose)
+    assert claims == [("0.57", "x"), ("5.31", "x"), ("30", "%")]
+    code = "train_test_split(X, test_size=0.3)"
+    assert skae_docs.unprinted_claims(prose, code, "ratio 0.57") == ["5.31 x"]
+    assert skae_docs.unprinted_claims(prose, code, "0.57 and 5.31") == []
+    assert skae_docs.unprinted_claims(prose, "", "0.57 5.31") == ["30 %"]
+
+
+def test_stray_reprs_are_found():
+    stray = _skae_docs().STRAY_REPR
+    assert stray.search("<matplotlib.legend.Legend object at 0x7f3a2c1d0e50>")
+    assert stray.search("[<matplotlib.lines.Line2D at 0x7f3a2c1d0e50>]")
+    assert stray.search("<Foo object at 0xABC123>")
+    assert not stray.search("best epoch: 40, <= 0.5 and > 0.1")
+
+
+def test_license_cell_is_dropped_from_gallery_pages():
+    skae_docs = _skae_docs()
+    page = (
+        "intro\n\n.. GENERATED FROM PYTHON SOURCE LINES 21-24\n\n"
+        ".. code-block:: Python\n\n\n"
+        "    # SPDX-License-Identifier: BSD-3-Clause\n\n\n\n"
+        ".. GENERATED FROM PYTHON SOURCE LINES 25-31\n\nThe data\n"
+    )
+    source = [page]
+    skae_docs.drop_license_cell(None, "auto_examples/plot_x", source)
+    assert "SPDX" not in source[0]
+    assert source[0].startswith("intro") and "The data" in source[0]
+    source = [page]
+    skae_docs.drop_license_cell(None, "user_guide", source)
+    assert source == [page]
+
+
+def test_scraper_fails_on_an_empty_axes(tmp_path):
+    """The gallery's scraper saves the figure, then fails on its empty panel."""
+    pytest.importorskip("sphinx_gallery", reason=NEEDS_DOCS)
+    matplotlib = pytest.importorskip("matplotlib", reason=NEEDS_DOCS)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import ImagePathIterator
+
+    skae_docs = _skae_docs()
+    gallery_conf = {
+        "image_srcset": [],
+        "matplotlib_animations": (False, None),
+        "compress_images": (),
+        "compress_images_args": [],
+        "src_dir": str(tmp_path),
+    }
+
+    def scrape():
+        images = ImagePathIterator(tmp_path / "sphx_glr_plot_x_{0:03}.png")
+        block_vars = {
+            "image_path_iterator": images,
+            "src_file": str(tmp_path / "plot_x.py"),
+            "example_globals": {},
+        }
+        return skae_docs.matplotlib_scraper(None, block_vars, gallery_conf)
+
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1])
+    axes[1].set_title("early stopping")
+    assert skae_docs.empty_axes(fig) == ["early stopping"]
+    with pytest.raises(ValueError, match="plot_x.py draws axes that hold no data"):
+        scrape()
+    assert plt.get_fignums() == []  # saved and closed before the error
+
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1])
+    axes[1].imshow([[0, 1]])
+    assert "image" in scrape()
 
 
 # What the docs extra installs, as imported: the build needs every one of them
@@ -193,15 +284,28 @@ def test_docs_build(tmp_path):
     print(f"docs build: {elapsed:.0f} s")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
 
+    # The build itself failed on a figure with an empty axes (the gallery's
+    # scraper, tested above); the pages' other checks need the whole page.
+    skae_docs = _skae_docs()
     gallery = tmp_path / "docs" / "auto_examples"
     scripts = sorted(path.stem for path in EXAMPLES.glob("plot_*.py"))
+    problems = []
     for script in scripts:
         page = (gallery / f"{script}.rst").read_text(encoding="utf-8")
         # Each example drew at least one figure, and printed no warning: a
         # stray ConvergenceWarning or deprecation would show in its output.
         assert list((gallery / "images").glob(f"sphx_glr_{script}_001.png")), script
         assert "Warning:" not in page, f"{script} printed a warning"
-        assert (html / "auto_examples" / f"{script}.html").exists()
+        rendered = (html / "auto_examples" / f"{script}.html").read_text("utf-8")
+        if "SPDX-License-Identifier" in rendered:
+            problems.append(f"{script}: shows its license line as a code cell")
+        output = skae_docs.script_output(page)
+        for repr_ in skae_docs.STRAY_REPR.findall(output):
+            problems.append(f"{script}: prints {repr_!r}, not meant for the reader")
+        prose, code = skae_docs.example_prose_and_code(EXAMPLES / f"{script}.py")
+        for claim in skae_docs.unprinted_claims(prose, code, output):
+            problems.append(f"{script}: its text says {claim!r}, which it never prints")
+    assert not problems, "\n".join(problems)
 
     times = (gallery / "sg_execution_times.rst").read_text(encoding="utf-8")
     seconds = {

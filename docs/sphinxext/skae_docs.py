@@ -1,9 +1,12 @@
-"""Helpers for the Sphinx build: gallery order, offline intersphinx inventories."""
+"""Helpers for the Sphinx build: the gallery's order and checks, offline inventories."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import importlib
 import inspect
+import io
+import re
+import tokenize
 import warnings
 import zlib
 from pathlib import Path
@@ -36,6 +39,174 @@ class GalleryOrder:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+# Checks of the gallery. The build runs every example; these make it fail on what
+# a reader would otherwise find in the rendered page: a panel with nothing drawn
+# in it, an object's repr where a number was meant, a number in the prose that
+# the example never prints. tests/test_docs.py applies the last two to the built
+# pages; the scraper below applies the first while the figures still exist.
+
+
+def empty_axes(figure):
+    """Titles (or positions) of the axes of ``figure`` that hold no data.
+
+    An axes holds data when a line, collection, image or patch was drawn in it
+    (``Axes.has_data``); one left empty, such as the unused panel of a
+    ``subplots`` grid, is reported.
+    """
+    return [
+        ax.get_title() or f"axes {number} of {len(figure.axes)}"
+        for number, ax in enumerate(figure.axes, 1)
+        if not ax.has_data()
+    ]
+
+
+def matplotlib_scraper(block, block_vars, gallery_conf, **kwargs):
+    """sphinx-gallery's matplotlib scraper, failing on a figure with an empty axes.
+
+    The figures are saved (and closed) first, so that the error is raised once,
+    as the example's error, which stops the build.
+    """
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import matplotlib_scraper as scrape
+
+    problems = []
+    for number in plt.get_fignums():
+        empty = empty_axes(plt.figure(number))
+        if empty:
+            problems.append(f"figure {number}: {', '.join(map(repr, empty))}")
+    rst = scrape(block, block_vars, gallery_conf, **kwargs)
+    if problems:
+        raise ValueError(
+            f"{Path(block_vars['src_file']).name} draws axes that hold no data "
+            f"({'; '.join(problems)}): remove them or draw in them"
+        )
+    return rst
+
+
+# The first code cell of a gallery page, when all it holds is the license line
+# that every file of the project starts with.
+_LICENSE_CELL = re.compile(
+    r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n\n"
+    r"\.\. code-block:: Python\n\n+"
+    r"    # SPDX-License-Identifier: [^\n]*\n(?:[ \t]*\n)*"
+)
+
+
+def drop_license_cell(app, docname, source):
+    """Sphinx ``source-read`` handler: no cell of just a license line in the gallery.
+
+    The examples carry their SPDX line after the docstring, which sphinx-gallery
+    renders as a code cell of its own; the downloadable script keeps it.
+    """
+    if docname.startswith("auto_examples/"):
+        source[0] = _LICENSE_CELL.sub("", source[0], count=1)
+
+
+# An object's default repr, such as "<matplotlib.legend.Legend object at 0x7f...>",
+# printed when a cell ends with an expression whose value is not meant for the
+# reader.
+STRAY_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>|<matplotlib\.[\w.]+")
+
+# A numbered claim in prose: a number with decimals ("0.57"), or any number
+# given as a share or ratio ("30 %", "5 times", "2x"). Whole numbers on their own
+# ("8 components", "1 000 epochs") are settings or counts and are not checked.
+_CLAIM = re.compile(
+    r"(?<![\w.^])(\d+(?:\.\d+)?)(?:\s?(%|x|×)(?!\w)|\s(times)\b)?(?![\w.]*\d)"
+)
+
+
+def _prose(text):
+    """``text`` (reStructuredText) without literal blocks, literals and roles."""
+    kept, in_literal = [], False
+    for line in text.splitlines():
+        if in_literal:
+            if not line.strip() or line.startswith((" ", "\t")):
+                continue
+            in_literal = False
+        if line.rstrip().endswith("::"):
+            in_literal = True
+        kept.append(line)
+    text = "\n".join(kept)
+    text = re.sub(r"``.*?``", " ", text, flags=re.DOTALL)
+    return re.sub(r":\w+:`.*?`", " ", text, flags=re.DOTALL)
+
+
+def numbered_claims(text):
+    """The numbered claims of prose ``text``, as (number, unit) pairs.
+
+    ``unit`` is ``"%"``, ``"x"`` or ``""``.
+    """
+    claims = []
+    for match in _CLAIM.finditer(_prose(text)):
+        number, unit = match.group(1), match.group(2) or match.group(3) or ""
+        unit = {"×": "x", "times": "x"}.get(unit, unit)
+        if "." in number or unit:
+            claims.append((number, unit))
+    return claims
+
+
+def _code_values(code):
+    """The numeric literals of Python ``code``, as floats."""
+    values = set()
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.NUMBER:
+            try:
+                values.add(float(token.string.replace("_", "")))
+            except ValueError:
+                pass  # complex literals
+    return values
+
+
+def unprinted_claims(prose, code, output):
+    """The numbered claims of ``prose`` that neither ``output`` nor ``code`` holds.
+
+    A claim is backed when the example prints it (the same digits, as a whole
+    token of ``output``; a share also as a fraction) or when it is a setting
+    written in the code (``test_size=0.3`` backs "30 %").
+    """
+    printed = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w]*\d)", output))
+    settings = _code_values(code)
+    missing = []
+    for number, unit in numbered_claims(prose):
+        value = float(number)
+        candidates = {value, value / 100} if unit == "%" else {value}
+        if number in printed or candidates & settings:
+            continue
+        if unit == "%" and f"{value / 100:g}" in printed:
+            continue
+        missing.append(f"{number}{' ' + unit if unit else ''}")
+    return missing
+
+
+def script_output(rst):
+    """Everything an example printed, from its page generated by sphinx-gallery.
+
+    The page shows printed text in blocks after ``.. rst-class::
+    sphx-glr-script-out`` and HTML reprs (a DataFrame's table) in ``.. raw::
+    html`` blocks; their indented lines are returned, HTML tags removed.
+    """
+    lines, taking = [], False
+    for line in rst.splitlines():
+        if line.startswith((".. rst-class:: sphx-glr-script-out", ".. raw:: html")):
+            taking = True
+            continue
+        if taking and line.strip() and not line.startswith((" ", "\t")):
+            taking = False
+        if taking:
+            lines.append(line)
+    return re.sub(r"<[^>]*>", " ", "\n".join(lines))
+
+
+def example_prose_and_code(path):
+    """The prose (docstring and text cells) and the code of a gallery script."""
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    _, blocks = split_code_and_text_blocks(str(path))
+    prose = "\n\n".join(b.content for b in blocks if b.type == "text")
+    code = "\n\n".join(b.content for b in blocks if b.type == "code")
+    return prose, code
 
 
 # Offline fallbacks for intersphinx. The build first asks each project's site for
@@ -206,3 +377,9 @@ def write_fallback_inventories(directory):
         _write_inventory(path, project, version, entries())
         paths[key] = str(path)
     return paths
+
+
+def setup(app):
+    """The Sphinx extension: the gallery's page clean-up."""
+    app.connect("source-read", drop_license_cell)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
