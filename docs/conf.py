@@ -47,6 +47,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "matplotlib.sphinxext.plot_directive",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "skae_docs",
@@ -80,6 +81,16 @@ numpydoc_validation_exclude = {
     r"\.set_params$",
     r"\.set_callbacks$",
 }
+
+# -- Figures drawn at build time ---------------------------------------------
+
+# The user guide's architecture diagram is drawn by docs/make_architecture_diagram.py
+# through matplotlib's plot directive: no image is committed. One PNG, shown at
+# its own size (8 inches at 100 dpi, the content column's width), with no links
+# to the script or other formats.
+plot_formats = [("png", 100)]
+plot_html_show_source_link = False
+plot_html_show_formats = False
 
 # -- Links to other projects -------------------------------------------------
 
