@@ -355,7 +355,19 @@ class AutoencoderTransformer(
     See Also
     --------
     sklearn.decomposition.PCA : Linear dimensionality reduction, the model this
-        estimator's API follows.
+        estimator's API follows and starts from; prefer it when the autoencoder
+        reconstructs held-out data no better, for its speed and determinism.
+    sklearn.decomposition.KernelPCA : Nonlinear reduction with a fixed kernel,
+        solved exactly without training; prefer it on a few thousand rows
+        when a suitable kernel is known.
+    sklearn.decomposition.IncrementalPCA : PCA over batches of data; prefer it
+        for data streamed in chunks when a linear code is enough.
+    sklearn.decomposition.TruncatedSVD : Linear reduction without centring;
+        prefer it for sparse data, or more than 2048 features.
+    sklearn.manifold.Isomap : Embedding that keeps distances along a manifold;
+        prefer it for a low-dimensional map of a smooth manifold.
+    sklearn.manifold.TSNE : Embedding that keeps neighbourhoods; prefer it to
+        draw clusters in two dimensions (it has no ``transform`` for new data).
     sklearn.neural_network.MLPRegressor : Multi-layer perceptron regressor, whose
         training parameters this estimator shares.
     sklearn.neural_network.BernoulliRBM : Restricted Boltzmann machine, another
@@ -493,16 +505,28 @@ class AutoencoderTransformer(
     ----------
     Baldi, P., & Hornik, K. (1989). Neural networks and principal component
     analysis: learning from examples without local minima. Neural Networks,
-    2(1), 53-58.
+    2(1), 53-58. https://doi.org/10.1016/0893-6080(89)90014-2
 
     Hinton, G. E., & Salakhutdinov, R. R. (2006). Reducing the dimensionality of
     data with neural networks. Science, 313(5786), 504-507.
+    https://doi.org/10.1126/science.1127647
 
-    Kingma, D. P., & Ba, J. (2014). Adam: A method for stochastic optimization.
-    arXiv:1412.6980.
+    Vincent, P., Larochelle, H., Bengio, Y., & Manzagol, P.-A. (2008).
+    Extracting and composing robust features with denoising autoencoders.
+    Proceedings of ICML 2008, 1096-1103.
+    https://doi.org/10.1145/1390156.1390294
+
+    Rifai, S., Vincent, P., Muller, X., Glorot, X., & Bengio, Y. (2011).
+    Contractive auto-encoders: explicit invariance during feature extraction.
+    Proceedings of ICML 2011, 833-840.
+    https://mlanthology.org/icml/2011/rifai2011icml-contractive/
+
+    Kingma, D. P., & Ba, J. (2015). Adam: a method for stochastic optimization.
+    ICLR 2015. https://arxiv.org/abs/1412.6980
 
     Glorot, X., & Bengio, Y. (2010). Understanding the difficulty of training
-    deep feedforward neural networks. AISTATS.
+    deep feedforward neural networks. Proceedings of AISTATS 2010, PMLR 9,
+    249-256. https://proceedings.mlr.press/v9/glorot10a.html
 
     Examples
     --------
