@@ -140,8 +140,9 @@ html_theme_options = {
 }
 html_show_sourcelink = False
 html_css_files = ["skae.css"]
-# The left sidebar lists the pages of a section; of the top-level pages ("*"
-# does not match a "/"), only the API reference has pages under it. Elsewhere
-# it would be an empty "Section Navigation" taking a fifth of the width from
-# the text. The gallery's pages and the class page keep it.
-html_sidebars = {"*": [], "api": ["sidebar-nav-bs"]}
+# No left sidebar. It lists the pages of a section: the top-level pages have
+# none under them, so it was an empty "Section Navigation"; on the gallery's
+# and the API's pages it took a fifth of the width, leaving the text column
+# too narrow for the examples' figures and printed tables at 1280 px. The top
+# bar, the gallery's index and the previous/next links navigate instead.
+html_sidebars = {"**": []}
