@@ -55,8 +55,8 @@ for name, model in models.items():
 # grouped by its component).
 
 rng = np.random.RandomState(0)
-fig = plt.figure(figsize=(12, 2.8), layout="constrained")
-for subfig, name in zip(fig.subfigures(1, 2, wspace=0.05), models, strict=True):
+fig = plt.figure(figsize=(7, 6.4), layout="constrained")
+for subfig, name in zip(fig.subfigures(2, 1, hspace=0.05), models, strict=True):
     shown = generated[name][rng.permutation(500)[:40]]
     for ax, image in zip(subfig.subplots(4, 10).ravel(), shown, strict=True):
         ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)

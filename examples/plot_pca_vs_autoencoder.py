@@ -20,8 +20,8 @@ reconstructions, and plots the 2-d codes of each model, coloured by digit class
 # -------------
 # Like PCA, the autoencoder minimises the squared reconstruction error in the
 # units of its input, here pixel values, and needs no scaler to train: the raw
-# pixel values are passed as they are, and both models see the same 70 % of the
-# digits.
+# pixel values are passed as they are, and both models see the same training
+# digits (30 % of the digits are held out).
 
 import warnings
 
@@ -115,7 +115,7 @@ for name in ("autoencoder", "PCA"):
     X_hat = model.inverse_transform(model.transform(X_test[:10]))
     rows[f"{name}\n(MSE {reconstruction_mse(model, X_test):.2f})"] = X_hat
 
-fig = plt.figure(figsize=(11, 3.1), layout="constrained")
+fig = plt.figure(figsize=(9.6, 3.3), layout="constrained")
 curve_fig, images_fig = fig.subfigures(1, 2, width_ratios=[1, 2.2])
 ax = curve_fig.subplots()
 for name, marker in [("PCA", "s"), ("autoencoder", "o")]:
@@ -163,7 +163,7 @@ plt.show()
 # %%
 # How well the classes separate in two dimensions can be put in a number:
 # the accuracy of a nearest-neighbour classifier on the held-out codes,
-# trained on the training digits' codes (chance is about 0.1).
+# trained on the training digits' codes (chance is one in ten).
 
 for name in ("PCA", "autoencoder"):
     model = models[name, 2]

@@ -169,6 +169,7 @@ ax.set_title("adam with early_stopping=True")
 ax.legend()
 plt.show()
 
+print(f"validation_fraction: {model.validation_fraction}")
 print(f"epochs run: {model.n_iter_}, best epoch: {best_epoch + 1}")
 print(f"best validation MSE: {-model.best_validation_score_:.2f}")
 print(f"epochs run without early stopping: {fitted['adam'].n_iter_}")

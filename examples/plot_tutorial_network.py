@@ -144,7 +144,9 @@ lost = {
     name: int(sum(-model.score(X) > baseline / 4 for model in fitted))
     for name, fitted in models.items()
 }
-print("seeds that lost a dimension (MSE above a quarter of the baseline):", lost)
+print("seeds that lost a dimension (MSE above a quarter of the baseline):")
+for name, count in lost.items():
+    print(f"  {name:32}  {count} of {len(seeds)}")
 
 # %%
 # With two ReLU units, some seeds end near half the baseline: a decoder unit
@@ -154,14 +156,15 @@ print("seeds that lost a dimension (MSE above a quarter of the baseline):", lost
 # approach the edges of the data's range. Adam mostly changes how fast the
 # loss falls: the loss curves below are the seed-0 runs.
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 5), layout="constrained")
 for name, fitted in models.items():
     axes[0].plot(fitted[0].loss_curve_, label=name)
 axes[0].axhline(baseline, color="gray", linestyle=":", label="predicting the mean")
 axes[0].set_yscale("log")
 axes[0].set_xlabel("epoch")
 axes[0].set_ylabel("training loss (loss_curve_)")
-axes[0].legend(fontsize=8)
+axes[0].set_title("loss curves, seed 0")
+axes[0].legend(loc="center right")
 
 # The reconstructions of the worst tutorial seed, against the linear code's.
 worst = min(models["ReLU layers, SGD (the tutorial)"], key=lambda m: m.score(X))
@@ -177,15 +180,16 @@ for model, label, marker in [
     )
 axes[1].set_aspect("equal")
 axes[1].set_title("reconstructions")
-axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.08))
 plt.show()
 
 # %%
 # What to take from this
 # ----------------------
 # - The tutorial's recipe is one call: ``AutoencoderTransformer(**tutorial)``.
-# - On its default settings (Adam, a rate of 0.003, a stopping rule) skae trains
-#   until the loss stops improving, without an epoch count to guess.
+# - On its default settings (Adam, ``learning_rate_init=0.003``, a stopping
+#   rule) skae trains until the loss stops improving, without an epoch count to
+#   guess.
 # - A linear code keeps every dimension it is given; non-linear layers belong
 #   around it, and they need more than two units to be reliable. The
 #   :ref:`sphx_glr_auto_examples_plot_pca_vs_autoencoder.py` example shows what
