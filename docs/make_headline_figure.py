@@ -26,7 +26,7 @@ OUTPUT = ROOT / "docs" / "_static" / "headline.png"
 def main():
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     figure = plt.figure(plt.get_fignums()[0])
-    figure.savefig(OUTPUT, dpi=80)
+    figure.savefig(OUTPUT, dpi=100)
     print(f"Saved {OUTPUT.relative_to(ROOT)} ({OUTPUT.stat().st_size / 1024:.0f} KiB)")
 
 
