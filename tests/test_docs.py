@@ -206,6 +206,15 @@ def test_license_cell_is_dropped_from_gallery_pages():
     assert source == [page]
 
 
+def test_computation_times_say_where_they_ran():
+    skae_docs = _skae_docs()
+    page = "Computation times\n=================\n**00:10.000** total execution time"
+    source = [page]
+    skae_docs.note_build_machine(None, "auto_examples/sg_execution_times", source)
+    assert "CPUs, with threads limited to:" in source[0].splitlines()[2]
+    assert source[0].endswith("**00:10.000** total execution time")
+
+
 def test_scraper_fails_on_an_empty_axes(tmp_path):
     """The gallery's scraper saves the figure, then fails on its empty panel."""
     pytest.importorskip("sphinx_gallery", reason=NEEDS_DOCS)
