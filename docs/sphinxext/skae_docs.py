@@ -115,8 +115,9 @@ def build_machine():
         {f"{pool['internal_api']} {pool['num_threads']}" for pool in threadpool_info()}
     )
     return (
-        f"Measured in this build on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, with threads limited to: {', '.join(threads)}."
+        f"Measured on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, with threads limited to: {', '.join(threads)} "
+        "(the building machine and setting)."
     )
 
 
