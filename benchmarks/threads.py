@@ -14,8 +14,8 @@ which 2 threads are at least ``--gain`` faster idle in every configuration
 (and below which they never are): the policy's threshold.
 
 Usage: ``python benchmarks/threads.py [--quick] [--repeats 5] [--dtype
-float64]``, on an otherwise idle machine (it reports the load average). About
-6 minutes, 2 with ``--quick``.
+float64 float32]``, on an otherwise idle machine (it reports the load
+average). About 15 minutes, 3 with ``--quick``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -113,7 +113,8 @@ def measure_fits(configs, dtype, repeats, target_seconds):
             times = {1: [], 2: []}
             with busy_core(busy):
                 fit_seconds(X, hidden, batch, 1, 2)  # warm up
-                for repeat in range(repeats):
+                # Busy times vary more, and 2 threads' can be 50x longer.
+                for repeat in range(min(repeats, 3) if busy else repeats):
                     order = (1, 2) if repeat % 2 == 0 else (2, 1)
                     for threads in order:
                         times[threads].append(
@@ -140,7 +141,7 @@ def measure_transforms(configs, dtype, repeats):
         for busy in (False, True):
             times = {1: [], 2: []}
             with busy_core(busy):
-                for repeat in range(repeats):
+                for repeat in range(min(repeats, 3) if busy else repeats):
                     order = (1, 2) if repeat % 2 == 0 else (2, 1)
                     for threads in order:
                         times[threads].append(
@@ -194,13 +195,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--dtype", default="float64")
+    parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
     parser.add_argument(
         "--gain", type=float, default=0.1, help="speed-up that makes 2 threads pay"
     )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    dtype = np.dtype(args.dtype)
     # The policy off: the BLAS runs on the threads threadpool_limits sets.
     threshold = skae._threads.MIN_FLOPS_FOR_THREADS
     skae._threads.MIN_FLOPS_FOR_THREADS = 0
@@ -214,48 +214,52 @@ def main():
     print(f"skae {skae.__version__}, numpy {np.__version__}, {os.cpu_count()} cores")
     print(f"BLAS: {'; '.join(blas)}")
     print("BLAS environment:", {k: v for k, v in os.environ.items() if "BLAS" in k})
-    print(f"dtype {dtype.name}, median of {args.repeats}")
+    print(f"median of {args.repeats}")
     print(f"load average before: {os.getloadavg()}")
     print()
 
     if args.quick:
-        widths, hiddens, batches = (64, 784), ((128, 128), (256,)), (64, 200, 256)
+        widths, hiddens, batches = (64, 784), ((128, 128),), (32, 200, 1024)
+        extras, rows = [(784, (256,), 256)], (10, 100, 2048)
     else:
-        widths = (64, 256, 784)
-        hiddens = ((32,), (128, 128), (256,), (512,))
-        batches = (32, 64, 200, 256, 1024)
+        widths, hiddens = (64, 256, 784), ((32,), (128, 128), (512,))
+        batches = (32, 200, 1024)
+        # run.py's network, and skae's defaults at batches of 256
+        extras = [(784, (256,), 256), (784, (128, 128), 256)]
+        rows = (10, 30, 100, 300, 1000, 2048)
     configs = [(f, h, b) for f in widths for h in hiddens for b in batches]
-    print("Fits (seconds per fit; busy: one other process spinning on one core)")
-    print()
-    print(
-        "| n_features | hidden | batch | MFLOP, largest product | idle 1 thread "
-        "| idle 2 | 2 / 1 | busy 1 thread | busy 2 | 2 / 1 |"
+    configs = sorted(configs + extras, key=lambda c: largest_flops(*c))
+    transform_configs = [(f, (128, 128), r) for f in widths for r in rows]
+    transform_configs.sort(key=lambda c: largest_flops(*c))
+    header = (
+        "| MFLOP, largest product | idle 1 thread | idle 2 | 2 / 1 "
+        "| busy 1 thread | busy 2 | 2 / 1 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    fits = measure_fits(configs, dtype, args.repeats, 0.1 if args.quick else 0.2)
-    print()
-    transform_configs = [
-        (f, h, r)
-        for f in widths
-        for h in hiddens[1:2]
-        for r in ((10, 100, 2048) if args.quick else (10, 30, 100, 300, 1000, 2048))
-    ]
-    print("Transform (milliseconds per call)")
-    print()
-    print(
-        "| n_features | hidden | rows | MFLOP, largest product | idle 1 thread "
-        "| idle 2 | 2 / 1 | busy 1 thread | busy 2 | 2 / 1 |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    transforms = measure_transforms(transform_configs, dtype, args.repeats)
-    print()
-    for name, rows in (("fits", fits), ("transforms", transforms)):
-        below, above = crossover(rows, args.gain)
-        print(
-            f"Crossover ({name}): 2 threads are >= {args.gain:.0%} faster idle in "
-            f"every configuration from {above / 1e6:.1f} MFLOP per product, not at "
-            f"{below / 1e6:.1f} MFLOP."
-        )
+    results = {}
+    for dtype in map(np.dtype, args.dtype):
+        print(f"## {dtype.name}")
+        print()
+        print("Fits (seconds per fit; busy: one other process spinning on one core)")
+        print()
+        print("| n_features | hidden | batch " + header)
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        fits = measure_fits(configs, dtype, args.repeats, 0.1 if args.quick else 0.2)
+        print()
+        print("Transform (milliseconds per call)")
+        print()
+        print("| n_features | hidden | rows " + header)
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        transforms = measure_transforms(transform_configs, dtype, args.repeats)
+        print()
+        results[dtype.name] = fits, transforms
+    for name, (fits, transforms) in results.items():
+        for what, rows in (("fits", fits), ("transforms", transforms)):
+            below, above = crossover(rows, args.gain)
+            print(
+                f"Crossover ({name} {what}): 2 threads are >= {args.gain:.0%} faster "
+                f"idle in every configuration from {above / 1e6:.1f} MFLOP per "
+                f"product on, not at {below / 1e6:.1f} MFLOP."
+            )
     print(f"skae._threads.MIN_FLOPS_FOR_THREADS is {threshold / 1e6:.1f} MFLOP.")
     print(f"load average after: {os.getloadavg()}")
 
