@@ -34,7 +34,9 @@ from ._optimizers import SGD, Adam
 from ._pca import check_width, merge, moments, principal_axes
 from ._penalties import Penalties
 from ._scaling import align_signs, carry_over, make_scales
+from ._threads import blas_threads, product_size
 from ._training import (
+    CHUNK_ROWS,
     History,
     Loop,
     decode,
@@ -790,9 +792,17 @@ class AutoencoderTransformer(
         axes = principal_axes(stats, self.n_components)
         network = self._start(first_pass, X.dtype, stats, axes, layers)
         monitor = tasks.monitor(stats, axes)
-        network, history = self._train(
-            X, network, history, random_state, incremental, rows, monitor, sample_weight
-        )
+        with blas_threads(product_size(layers[0], self._step_rows(X.shape[0]))):
+            network, history = self._train(
+                X,
+                network,
+                history,
+                random_state,
+                incremental,
+                rows,
+                monitor,
+                sample_weight,
+            )
         self._store(network, history, stats, axes)
         self._random_state = random_state
         tasks.end()
@@ -1022,6 +1032,13 @@ class AutoencoderTransformer(
             params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
         )
 
+    def _step_rows(self, n_samples):
+        """Rows of one training step's products: a minibatch or an L-BFGS chunk."""
+        if self.solver == "lbfgs":
+            return min(CHUNK_ROWS, n_samples)
+        size = 200 if self.batch_size == "auto" else self.batch_size
+        return min(size, n_samples)
+
     def _batch_size(self, n_samples):
         """The minibatch size for ``n_samples`` rows, as MLPRegressor resolves it."""
         if self.batch_size == "auto":
@@ -1073,7 +1090,9 @@ class AutoencoderTransformer(
         True
         """
         check_is_fitted(self)
-        return encode(self._validate_X(X), self._network())
+        X = self._validate_X(X)
+        with blas_threads(product_size(self.coefs_, min(X.shape[0], CHUNK_ROWS))):
+            return encode(X, self._network())
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
@@ -1119,7 +1138,8 @@ class AutoencoderTransformer(
                 f"X has {Z.shape[1]} columns, but inverse_transform expects codes of "
                 f"n_components_={self.n_components_} columns."
             )
-        return decode(Z, self._network())
+        with blas_threads(product_size(self.coefs_, min(Z.shape[0], CHUNK_ROWS))):
+            return decode(Z, self._network())
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
@@ -1160,7 +1180,8 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        return -mean_squared_errors(X, self._network())
+        with blas_threads(product_size(self.coefs_, min(X.shape[0], CHUNK_ROWS))):
+            return -mean_squared_errors(X, self._network())
 
     def reconstruction_errors(self, X):
         """Squared reconstruction error of each entry of X.
@@ -1208,7 +1229,8 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        return squared_errors(X, self._network())
+        with blas_threads(product_size(self.coefs_, min(X.shape[0], CHUNK_ROWS))):
+            return squared_errors(X, self._network())
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean squared reconstruction error over samples and features.

@@ -141,6 +141,7 @@ def test_supported_versions_are_the_floors_of_pyproject():
     with open(ROOT / "pyproject.toml", "rb") as f:
         project = tomllib.load(f)["project"]
     names = {"numpy": "NumPy", "scipy": "SciPy", "scikit-learn": "scikit-learn"}
+    names["threadpoolctl"] = "threadpoolctl"
     python = re.fullmatch(r">=([\d.]+)", project["requires-python"]).group(1)
     stated = [f"Python >= {python}"]
     for requirement in project["dependencies"]:

@@ -1,0 +1,268 @@
+"""Where a second BLAS thread pays off: fits and transforms on 1 and 2 threads.
+
+skae runs a fit (or a whole-data pass) on one BLAS thread when the largest
+matrix product of one step (a minibatch, or a chunk of rows) is below
+``skae._threads.MIN_FLOPS_FOR_THREADS``. This script measures that crossover:
+for a grid of widths, hidden layers and batch sizes it times the same fit
+with the BLAS limited to 1 and to 2 threads (skae's own policy switched off),
+idle and with one core kept busy by a spinning process, side by side in one
+run, and prints the ratio of 2 threads' time to 1 thread's against the FLOPs
+of the largest product. It also times ``transform`` over chunks of rows.
+
+The crossover printed at the end is the smallest FLOPs per product above
+which 2 threads are at least ``--gain`` faster idle in every configuration
+(and below which they never are): the policy's threshold.
+
+Usage: ``python benchmarks/threads.py [--quick] [--repeats 5] [--dtype
+float64 float32]``, on an otherwise idle machine (it reports the load
+average). About 15 minutes, 3 with ``--quick``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skae
+import skae._threads
+from skae import AutoencoderTransformer
+
+SEED = 0
+
+
+@contextmanager
+def busy_core(busy):
+    """Keep one core busy with a spinning process while the block runs."""
+    if not busy:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    time.sleep(0.2)  # let it start spinning
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def data(n_rows, n_features, dtype):
+    """A noisy 10-d manifold: timing does not depend on the values."""
+    rng = np.random.default_rng(SEED)
+    latent = rng.standard_normal((n_rows, 10))
+    X = np.tanh(latent @ rng.standard_normal((10, n_features)))
+    X += 0.1 * rng.standard_normal(X.shape)
+    return X.astype(dtype)
+
+
+def fit_seconds(X, hidden, batch, epochs, threads):
+    """Seconds of one fit of ``epochs`` epochs on ``threads`` BLAS threads."""
+    model = AutoencoderTransformer(
+        n_components=8,
+        hidden_layer_sizes=hidden,
+        batch_size=batch,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        random_state=SEED,
+    )
+    with threadpool_limits(threads, user_api="blas"):
+        start = time.perf_counter()
+        model.fit(X)
+        return time.perf_counter() - start, model
+
+
+def transform_seconds(model, X, threads, calls):
+    """Median seconds of ``model.transform(X)`` on ``threads`` BLAS threads."""
+    times = []
+    with threadpool_limits(threads, user_api="blas"):
+        model.transform(X)
+        for _ in range(calls):
+            start = time.perf_counter()
+            model.transform(X)
+            times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def largest_flops(n_features, hidden, rows):
+    """FLOPs of the largest matrix product over ``rows`` rows, as skae counts."""
+    units = [n_features, *hidden, 8, *hidden[::-1], n_features]
+    coefs = [np.empty((a, b)) for a, b in zip(units[:-1], units[1:], strict=True)]
+    return 2 * skae._threads.product_size(coefs, rows)
+
+
+def measure_fits(configs, dtype, repeats, target_seconds):
+    rows = []
+    for n_features, hidden, batch in configs:
+        flops = largest_flops(n_features, hidden, batch)
+        # About target_seconds of training per fit at ~10 GFLOP/s.
+        steps = int(np.clip(target_seconds * 10e9 / (6 * flops), 20, 2000))
+        n_batches = min(steps, 40)
+        X = data(n_batches * batch, n_features, dtype)
+        epochs = max(1, steps // n_batches)
+        row = {"n_features": n_features, "hidden": hidden, "batch": batch}
+        row["flops"] = flops
+        for busy in (False, True):
+            times = {1: [], 2: []}
+            with busy_core(busy):
+                fit_seconds(X, hidden, batch, 1, 2)  # warm up
+                # Busy times vary more, and 2 threads' can be 50x longer.
+                for repeat in range(min(repeats, 3) if busy else repeats):
+                    order = (1, 2) if repeat % 2 == 0 else (2, 1)
+                    for threads in order:
+                        times[threads].append(
+                            fit_seconds(X, hidden, batch, epochs, threads)[0]
+                        )
+            label = "busy" if busy else "idle"
+            for threads in (1, 2):
+                row[f"{label} {threads}"] = float(np.median(times[threads]))
+        rows.append(row)
+        print_fit_row(row)
+    return rows
+
+
+def measure_transforms(configs, dtype, repeats):
+    rows = []
+    for n_features, hidden, n_rows in configs:
+        X = data(max(n_rows, 200), n_features, dtype)
+        _, model = fit_seconds(X, hidden, 200, 1, 1)
+        X = X[:n_rows]
+        flops = largest_flops(n_features, hidden, n_rows)
+        calls = int(np.clip(0.05 * 10e9 / (4 * flops), 5, 500))
+        row = {"n_features": n_features, "hidden": hidden, "rows": n_rows}
+        row["flops"] = flops
+        for busy in (False, True):
+            times = {1: [], 2: []}
+            with busy_core(busy):
+                for repeat in range(min(repeats, 3) if busy else repeats):
+                    order = (1, 2) if repeat % 2 == 0 else (2, 1)
+                    for threads in order:
+                        times[threads].append(
+                            transform_seconds(model, X, threads, calls)
+                        )
+            label = "busy" if busy else "idle"
+            for threads in (1, 2):
+                row[f"{label} {threads}"] = float(np.median(times[threads]))
+        rows.append(row)
+        print_transform_row(row)
+    return rows
+
+
+def ratio(row, label):
+    return row[f"{label} 2"] / row[f"{label} 1"]
+
+
+def print_fit_row(row):
+    print(
+        f"| {row['n_features']} | {row['hidden']} | {row['batch']} "
+        f"| {row['flops'] / 1e6:.1f} | {row['idle 1']:.3f} | {row['idle 2']:.3f} "
+        f"| {ratio(row, 'idle'):.2f} | {row['busy 1']:.3f} | {row['busy 2']:.3f} "
+        f"| {ratio(row, 'busy'):.2f} |",
+        flush=True,
+    )
+
+
+def print_transform_row(row):
+    print(
+        f"| {row['n_features']} | {row['hidden']} | {row['rows']} "
+        f"| {row['flops'] / 1e6:.1f} | {row['idle 1'] * 1e3:.3f} "
+        f"| {row['idle 2'] * 1e3:.3f} | {ratio(row, 'idle'):.2f} "
+        f"| {row['busy 1'] * 1e3:.3f} | {row['busy 2'] * 1e3:.3f} "
+        f"| {ratio(row, 'busy'):.2f} |",
+        flush=True,
+    )
+
+
+def crossover(rows, gain):
+    """Smallest FLOPs from which 2 threads are ``gain`` faster idle throughout."""
+    rows = sorted(rows, key=lambda row: row["flops"])
+    pays = [ratio(row, "idle") <= 1 - gain for row in rows]
+    for i in range(len(rows)):
+        if all(pays[i:]):
+            below = rows[i - 1]["flops"] if i else 0.0
+            return below, rows[i]["flops"]
+    return rows[-1]["flops"], np.inf
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
+    parser.add_argument(
+        "--gain", type=float, default=0.1, help="speed-up that makes 2 threads pay"
+    )
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    # The policy off: the BLAS runs on the threads threadpool_limits sets.
+    threshold = skae._threads.MIN_FLOPS_FOR_THREADS
+    skae._threads.MIN_FLOPS_FOR_THREADS = 0
+
+    blas = [
+        f"{pool['internal_api']} {pool['version']} ({pool.get('architecture')}, "
+        f"{pool['num_threads']} threads)"
+        for pool in threadpool_info()
+        if pool["user_api"] == "blas"
+    ]
+    print(f"skae {skae.__version__}, numpy {np.__version__}, {os.cpu_count()} cores")
+    print(f"BLAS: {'; '.join(blas)}")
+    print("BLAS environment:", {k: v for k, v in os.environ.items() if "BLAS" in k})
+    print(f"median of {args.repeats}")
+    print(f"load average before: {os.getloadavg()}")
+    print()
+
+    if args.quick:
+        widths, hiddens, batches = (64, 784), ((128, 128),), (32, 200, 1024)
+        extras, rows = [(784, (256,), 256)], (10, 100, 2048)
+    else:
+        widths, hiddens = (64, 256, 784), ((32,), (128, 128), (512,))
+        batches = (32, 200, 1024)
+        # run.py's network, and skae's defaults at batches of 256
+        extras = [(784, (256,), 256), (784, (128, 128), 256)]
+        rows = (10, 30, 100, 300, 1000, 2048)
+    configs = [(f, h, b) for f in widths for h in hiddens for b in batches]
+    configs = sorted(configs + extras, key=lambda c: largest_flops(*c))
+    transform_configs = [(f, (128, 128), r) for f in widths for r in rows]
+    transform_configs.sort(key=lambda c: largest_flops(*c))
+    header = (
+        "| MFLOP, largest product | idle 1 thread | idle 2 | 2 / 1 "
+        "| busy 1 thread | busy 2 | 2 / 1 |"
+    )
+    results = {}
+    for dtype in map(np.dtype, args.dtype):
+        print(f"## {dtype.name}")
+        print()
+        print("Fits (seconds per fit; busy: one other process spinning on one core)")
+        print()
+        print("| n_features | hidden | batch " + header)
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        fits = measure_fits(configs, dtype, args.repeats, 0.1 if args.quick else 0.2)
+        print()
+        print("Transform (milliseconds per call)")
+        print()
+        print("| n_features | hidden | rows " + header)
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        transforms = measure_transforms(transform_configs, dtype, args.repeats)
+        print()
+        results[dtype.name] = fits, transforms
+    for name, (fits, transforms) in results.items():
+        for what, rows in (("fits", fits), ("transforms", transforms)):
+            below, above = crossover(rows, args.gain)
+            print(
+                f"Crossover ({name} {what}): 2 threads are >= {args.gain:.0%} faster "
+                f"idle in every configuration from {above / 1e6:.1f} MFLOP per "
+                f"product on, not at {below / 1e6:.1f} MFLOP."
+            )
+    print(f"skae._threads.MIN_FLOPS_FOR_THREADS is {threshold / 1e6:.1f} MFLOP.")
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

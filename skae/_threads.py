@@ -1,0 +1,91 @@
+"""BLAS threads sized to the work: one thread where a second would only wait."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import threading
+from contextlib import contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+# Work below which a second BLAS thread does not pay: the FLOPs of the largest
+# matrix product of one step (a minibatch, or a chunk of a whole-data pass).
+# Measured by ``python benchmarks/threads.py``: see benchmarks/README.md.
+# Setting it to 0 turns the policy off (the benchmarks compare both).
+MIN_FLOPS_FOR_THREADS = 30e6
+
+# OpenBLAS runs a product of m * n * k up to this on one thread by itself
+# (interface/gemm.c: SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD).
+_OPENBLAS_SERIAL_MNK = 65536 * 4
+
+_lock = threading.Lock()
+_controller = None
+_depth = 0
+_saved = []
+
+
+def _blas_libraries():
+    """The loaded BLAS libraries' controllers, found once per process.
+
+    Scanning the loaded libraries takes milliseconds; NumPy's and SciPy's BLAS
+    are loaded before skae is imported, so one scan finds them.
+    """
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller.lib_controllers
+
+
+def product_size(coefs, n_rows):
+    """``m * n * k`` of the largest matrix product of ``n_rows`` rows.
+
+    ``coefs`` are the weight matrices of the correction networks; the PCA
+    paths (``n_features`` by ``n_components``) are left out, being narrower
+    than the first layer unless the hidden layers are narrower than the code.
+    """
+    return n_rows * max(coef.size for coef in coefs)
+
+
+@contextmanager
+def blas_threads(size):
+    """Run the block on one BLAS thread if its products are too small for more.
+
+    Over small matrices OpenBLAS's threads spin and wait on each other, and
+    wait whole scheduler slices when another process keeps a core busy. The
+    limit only ever lowers the thread count, so that a limit set by the user
+    (``threadpoolctl.threadpool_limits``) or by joblib in a worker is kept,
+    and every library's setting is restored on exit, after an exception too.
+    Nested and concurrent blocks share one limit, which the last to leave
+    restores, so no block restores another's limit as the user's setting.
+    OpenBLAS (0.3.30) ignores a thread count set from another thread once the
+    main thread has set one: the block then runs on the threads it finds.
+
+    Parameters
+    ----------
+    size : int
+        ``m * n * k`` of the largest matrix product of one step (a minibatch,
+        or a chunk of a whole-data pass), from :func:`product_size`.
+    """
+    # OpenBLAS keeps the smallest products on one thread by itself: limiting
+    # it then would only cost the limiting (a one-row transform).
+    if not (_OPENBLAS_SERIAL_MNK < size and 2 * size < MIN_FLOPS_FOR_THREADS):
+        yield
+        return
+    global _depth, _saved
+    with _lock:
+        if _depth == 0:
+            _saved = []
+            for library in _blas_libraries():
+                current = library.get_num_threads()
+                if current is not None and current > 1:
+                    _saved.append((library, current))
+                    library.set_num_threads(1)
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                for library, current in _saved:
+                    library.set_num_threads(current)
+                _saved = []
