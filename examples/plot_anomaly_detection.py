@@ -93,10 +93,8 @@ plt.show()
 
 digit = 3
 is_anomaly = y_test == digit
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), layout="constrained")
-for ax, name in zip(
-    axes[:2], ["autoencoder", "PCA, reconstruction error"], strict=True
-):
+fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.4), layout="constrained")
+for ax, name in zip(axes, ["autoencoder", "PCA, reconstruction error"], strict=True):
     error = -scores[name, digit]
     bins = np.linspace(0, np.percentile(error, 99), 40)
     ax.hist(
@@ -106,12 +104,17 @@ for ax, name in zip(
     ax.set_xlabel("reconstruction MSE (-score_samples)")
     ax.set_title(name)
     ax.legend()
+plt.show()
+
+# %%
+# The ROC curves of the three scores for the same digit.
+
+fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
 for name in scorers:
     RocCurveDisplay.from_predictions(
-        is_anomaly, -scores[name, digit], name=name, ax=axes[2], plot_chance_level=False
+        is_anomaly, -scores[name, digit], name=name, ax=ax, plot_chance_level=False
     )
-axes[2].set_title(f"ROC, digit {digit} left out")
-axes[2].legend(fontsize=8)
+ax.set_title(f"ROC, digit {digit} left out")
 plt.show()
 
 # %%

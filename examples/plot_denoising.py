@@ -108,14 +108,14 @@ rows = {
 for name, model in models.items():
     rows[f"{name}\n(MSE {errors[name]:.2f})"] = reconstruct(model, X_test_noisy[:10])
 
-fig, axes = plt.subplots(5, 10, figsize=(7, 4.2), layout="constrained")
+fig, axes = plt.subplots(5, 10, figsize=(9, 5.4), layout="constrained")
 for row_axes, (label, images) in zip(axes, rows.items(), strict=True):
     for ax, image in zip(row_axes, images, strict=True):
         ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
         ax.set_xticks([])
         ax.set_yticks([])
-    row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-fig.suptitle("Held-out digits with noise of standard deviation 2, cleaned", fontsize=10)
+    row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
+fig.suptitle("Held-out digits with noise of standard deviation 2, cleaned")
 plt.show()
 
 # %%
