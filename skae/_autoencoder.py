@@ -444,7 +444,7 @@ class AutoencoderTransformer(
     **Quality.** ``python benchmarks/quality.py`` (30 % held out, default
     parameters, random_state 0 to 4): on raw digits the held-out error is
     0.57x to 0.61x PCA's at 2 components and 0.50x to 0.52x at 8, and from
-    0.50x to 0.71x at every width from 1 to 16 (seed 0); held-out digits with
+    0.50x to 0.72x at every width from 1 to 16 (seed 0); held-out digits with
     N(0, 2^2) noise added are reconstructed 0.64x to 0.67x as far from the
     clean digits as PCA's reconstructions at 2 components, 0.61x to 0.64x at
     8; the swiss roll 0.09x to 0.15x at 2. On raw wine, breast_cancer and a
