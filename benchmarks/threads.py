@@ -3,11 +3,15 @@
 skae runs a fit (or a whole-data pass) on one BLAS thread when the largest
 matrix product of one step (a minibatch, or a chunk of rows) is below
 ``skae._threads.MIN_FLOPS_FOR_THREADS``. This script measures that crossover:
-for a grid of widths, hidden layers and batch sizes it times the same fit
-with the BLAS limited to 1 and to 2 threads (skae's own policy switched off),
-idle and with one core kept busy by a spinning process, side by side in one
-run, and prints the ratio of 2 threads' time to 1 thread's against the FLOPs
-of the largest product. It also times ``transform`` over chunks of rows.
+for a grid of widths, hidden layers and batch sizes it times the same
+training with the BLAS limited to 1 and to 2 threads (skae's own policy
+switched off), idle and with one core kept busy by a spinning process, side
+by side in one run, and prints the ratio of 2 threads' time to 1 thread's
+against the FLOPs of the largest product. Training is timed per minibatch
+step over the epochs after the first (the optimizer is wrapped to note when
+each epoch ends), on 30 batches of rows: the validation, the PCA and the
+first epoch's warm-up are left out, as they would swamp a short fit. It also
+times ``transform`` over chunks of rows.
 
 The crossover printed at the end is the smallest FLOPs per product above
 which 2 threads are at least ``--gain`` faster idle in every configuration
@@ -62,9 +66,39 @@ def data(n_rows, n_features, dtype):
     return X.astype(dtype)
 
 
-def fit_seconds(X, hidden, batch, epochs, threads):
-    """Seconds of one fit of ``epochs`` epochs on ``threads`` BLAS threads."""
-    model = AutoencoderTransformer(
+class EpochClock:
+    """An optimizer wrapper that notes the time at the end of every epoch."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.ends = optimizer, []
+
+    def step(self, *args):
+        return self.optimizer.step(*args)
+
+    def end_epoch(self, time_step):
+        self.optimizer.end_epoch(time_step)
+        self.ends.append(time.perf_counter())
+
+    def __getattr__(self, name):
+        return getattr(self.optimizer, name)
+
+
+class Timed(AutoencoderTransformer):
+    """The estimator, with its optimizer's epochs timed (``clock_``)."""
+
+    def _make_optimizer(self, params):
+        self.clock_ = EpochClock(super()._make_optimizer(params))
+        return self.clock_
+
+
+def epoch_seconds(X, hidden, batch, epochs, threads):
+    """Seconds per training epoch on ``threads`` BLAS threads, and the model.
+
+    The epochs after the first, from the end of the first to the end of the
+    last: the validation, the PCA and the first epoch's page faults and
+    thread wake-ups are left out, so that only training steps are timed.
+    """
+    model = Timed(
         n_components=8,
         hidden_layer_sizes=hidden,
         batch_size=batch,
@@ -74,9 +108,9 @@ def fit_seconds(X, hidden, batch, epochs, threads):
         random_state=SEED,
     )
     with threadpool_limits(threads, user_api="blas"):
-        start = time.perf_counter()
         model.fit(X)
-        return time.perf_counter() - start, model
+    ends = model.clock_.ends
+    return (ends[-1] - ends[0]) / (len(ends) - 1), model
 
 
 def transform_seconds(model, X, threads, calls):
@@ -102,24 +136,23 @@ def measure_fits(configs, dtype, repeats, target_seconds):
     rows = []
     for n_features, hidden, batch in configs:
         flops = largest_flops(n_features, hidden, batch)
-        # About target_seconds of training per fit at ~10 GFLOP/s.
-        steps = int(np.clip(target_seconds * 10e9 / (6 * flops), 20, 2000))
-        n_batches = min(steps, 40)
+        n_batches = 30
         X = data(n_batches * batch, n_features, dtype)
-        epochs = max(1, steps // n_batches)
+        # Enough epochs for about target_seconds of timed training.
+        first, _ = epoch_seconds(X, hidden, batch, 2, 1)
+        epochs = int(np.clip(np.ceil(target_seconds / first), 2, 50)) + 1
         row = {"n_features": n_features, "hidden": hidden, "batch": batch}
         row["flops"] = flops
         for busy in (False, True):
             times = {1: [], 2: []}
             with busy_core(busy):
-                fit_seconds(X, hidden, batch, 1, 2)  # warm up
+                epoch_seconds(X, hidden, batch, 2, 2)  # warm up
                 # Busy times vary more, and 2 threads' can be 50x longer.
                 for repeat in range(min(repeats, 3) if busy else repeats):
                     order = (1, 2) if repeat % 2 == 0 else (2, 1)
                     for threads in order:
-                        times[threads].append(
-                            fit_seconds(X, hidden, batch, epochs, threads)[0]
-                        )
+                        seconds, _ = epoch_seconds(X, hidden, batch, epochs, threads)
+                        times[threads].append(seconds / n_batches)
             label = "busy" if busy else "idle"
             for threads in (1, 2):
                 row[f"{label} {threads}"] = float(np.median(times[threads]))
@@ -132,7 +165,7 @@ def measure_transforms(configs, dtype, repeats):
     rows = []
     for n_features, hidden, n_rows in configs:
         X = data(max(n_rows, 200), n_features, dtype)
-        _, model = fit_seconds(X, hidden, 200, 1, 1)
+        _, model = epoch_seconds(X, hidden, 200, 2, 1)
         X = X[:n_rows]
         flops = largest_flops(n_features, hidden, n_rows)
         calls = int(np.clip(0.05 * 10e9 / (4 * flops), 5, 500))
@@ -162,8 +195,9 @@ def ratio(row, label):
 def print_fit_row(row):
     print(
         f"| {row['n_features']} | {row['hidden']} | {row['batch']} "
-        f"| {row['flops'] / 1e6:.1f} | {row['idle 1']:.3f} | {row['idle 2']:.3f} "
-        f"| {ratio(row, 'idle'):.2f} | {row['busy 1']:.3f} | {row['busy 2']:.3f} "
+        f"| {row['flops'] / 1e6:.1f} | {row['idle 1'] * 1e3:.3f} "
+        f"| {row['idle 2'] * 1e3:.3f} | {ratio(row, 'idle'):.2f} "
+        f"| {row['busy 1'] * 1e3:.3f} | {row['busy 2'] * 1e3:.3f} "
         f"| {ratio(row, 'busy'):.2f} |",
         flush=True,
     )
@@ -181,14 +215,21 @@ def print_transform_row(row):
 
 
 def crossover(rows, gain):
-    """Smallest FLOPs from which 2 threads are ``gain`` faster idle throughout."""
-    rows = sorted(rows, key=lambda row: row["flops"])
-    pays = [ratio(row, "idle") <= 1 - gain for row in rows]
-    for i in range(len(rows)):
-        if all(pays[i:]):
-            below = rows[i - 1]["flops"] if i else 0.0
-            return below, rows[i]["flops"]
-    return rows[-1]["flops"], np.inf
+    """Smallest FLOPs from which 2 threads are ``gain`` faster idle throughout.
+
+    Returns the largest size at which they are not (in some configuration),
+    and the smallest size above it.
+    """
+    sizes = sorted({row["flops"] for row in rows})
+    pays = {
+        size: all(ratio(r, "idle") <= 1 - gain for r in rows if r["flops"] == size)
+        for size in sizes
+    }
+    failing = [size for size in sizes if not pays[size]]
+    if not failing:
+        return 0.0, sizes[0]
+    above = [size for size in sizes if size > failing[-1]]
+    return failing[-1], (above[0] if above else np.inf)
 
 
 def main():
@@ -220,12 +261,13 @@ def main():
 
     if args.quick:
         widths, hiddens, batches = (64, 784), ((128, 128),), (32, 200, 1024)
-        extras, rows = [(784, (256,), 256)], (10, 100, 2048)
+        extras, rows = [(784, (256,), 256), (784, (256,), 384)], (10, 100, 2048)
     else:
         widths, hiddens = (64, 256, 784), ((32,), (128, 128), (512,))
         batches = (32, 200, 1024)
-        # run.py's network, and skae's defaults at batches of 256
+        # run.py's network, skae's defaults at batches of 256, and 154 MFLOP
         extras = [(784, (256,), 256), (784, (128, 128), 256)]
+        extras += [(784, (256,), 384), (784, (128, 128), 768)]
         rows = (10, 30, 100, 300, 1000, 2048)
     configs = [(f, h, b) for f in widths for h in hiddens for b in batches]
     configs = sorted(configs + extras, key=lambda c: largest_flops(*c))
@@ -239,11 +281,14 @@ def main():
     for dtype in map(np.dtype, args.dtype):
         print(f"## {dtype.name}")
         print()
-        print("Fits (seconds per fit; busy: one other process spinning on one core)")
+        print(
+            "Training (milliseconds per minibatch step, epochs after the first; "
+            "busy: one other process spinning on one core)"
+        )
         print()
         print("| n_features | hidden | batch " + header)
         print("|---|---|---|---|---|---|---|---|---|---|")
-        fits = measure_fits(configs, dtype, args.repeats, 0.1 if args.quick else 0.2)
+        fits = measure_fits(configs, dtype, args.repeats, 0.2 if args.quick else 0.3)
         print()
         print("Transform (milliseconds per call)")
         print()
