@@ -1032,10 +1032,6 @@ class AutoencoderTransformer(
             params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
         )
 
-    def _blas_threads(self, n_rows):
-        """The BLAS thread limit for a whole-data pass over ``n_rows`` rows."""
-        return blas_threads(product_size(self.coefs_, min(n_rows, CHUNK_ROWS)))
-
     def _step_rows(self, n_samples):
         """Rows of one training step's products: a minibatch or an L-BFGS chunk."""
         if self.solver == "lbfgs":
@@ -1095,8 +1091,7 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        with self._blas_threads(X.shape[0]):
-            return encode(X, self._network())
+        return encode(X, self._network())
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
@@ -1142,8 +1137,7 @@ class AutoencoderTransformer(
                 f"X has {Z.shape[1]} columns, but inverse_transform expects codes of "
                 f"n_components_={self.n_components_} columns."
             )
-        with self._blas_threads(Z.shape[0]):
-            return decode(Z, self._network())
+        return decode(Z, self._network())
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each sample.
@@ -1184,8 +1178,7 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        with self._blas_threads(X.shape[0]):
-            return -mean_squared_errors(X, self._network())
+        return -mean_squared_errors(X, self._network())
 
     def reconstruction_errors(self, X):
         """Squared reconstruction error of each entry of X.
@@ -1233,8 +1226,7 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X)
-        with self._blas_threads(X.shape[0]):
-            return squared_errors(X, self._network())
+        return squared_errors(X, self._network())
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean squared reconstruction error over samples and features.

@@ -1,4 +1,4 @@
-"""BLAS threads sized to the work: one thread where a second would only wait."""
+"""BLAS threads sized to the work: training on one thread where a second would wait."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -7,11 +7,16 @@ from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
-# Work below which a second BLAS thread does not pay: the FLOPs of the largest
-# matrix product of one step (a minibatch, or a chunk of a whole-data pass).
-# Measured by ``python benchmarks/threads.py``: see benchmarks/README.md.
-# Setting it to 0 turns the policy off (the benchmarks compare both).
-MIN_FLOPS_FOR_THREADS = 30e6
+# Work below which a second BLAS thread does not pay in training: the FLOPs of
+# the largest matrix product of one step (a minibatch through the widest
+# layer). Measured by ``python benchmarks/threads.py`` on 2 cores, per step
+# over whole epochs: idle, two threads were at least 10 % faster in every
+# network from 16.8 MFLOP up (0.55-0.86x one thread's time), but not below
+# (0.72-1.54x; 1.10-1.18x at 13.1 MFLOP); with another process busy they took
+# 1.1-3.6x one thread's time at every size. A default network on the digits
+# has 6.6 MFLOP, on 784 features 40. Setting it to 0 turns the policy off
+# (the benchmarks compare both).
+MIN_FLOPS_FOR_THREADS = 15e6
 
 # OpenBLAS runs a product of m * n * k up to this on one thread by itself
 # (interface/gemm.c: SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD).
@@ -62,11 +67,11 @@ def blas_threads(size):
     Parameters
     ----------
     size : int
-        ``m * n * k`` of the largest matrix product of one step (a minibatch,
-        or a chunk of a whole-data pass), from :func:`product_size`.
+        ``m * n * k`` of the largest matrix product of one training step (a
+        minibatch, or an L-BFGS chunk), from :func:`product_size`.
     """
     # OpenBLAS keeps the smallest products on one thread by itself: limiting
-    # it then would only cost the limiting (a one-row transform).
+    # it then would only cost the limiting (a partial_fit on a few rows).
     if not (_OPENBLAS_SERIAL_MNK < size and 2 * size < MIN_FLOPS_FOR_THREADS):
         yield
         return
