@@ -13,13 +13,15 @@ threads, as before the policy), in the same run:
    whole 3-epoch fits divided by 3, as ``run.py`` counts them), with
    ``run.py``'s network (784-256-8-256-784, Adam at 1e-3, batches of 256, no
    penalty) and with skae's defaults (hidden (128, 128), batches of 200): the
-   policy must not make them slower on an idle machine.
+   policy must not make them slower on an idle machine. The spread of one
+   variant's runs (slowest over fastest) is printed beside the ratio: two
+   runs of the same code differ by that much on this machine.
 
 Both run twice in child processes, with the BLAS environment as set and with
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` unset, as ``run.py`` does.
 
 Usage: ``python benchmarks/busy.py [--quick] [--blas as-set|unset|both]``
-(about 5 minutes; ``--quick``: 10 000 rows and fewer rounds). Run it on an
+(about 7 minutes; ``--quick``: 10 000 rows and fewer rounds). Run it on an
 otherwise idle machine: it prints the load average.
 """
 
@@ -134,11 +136,7 @@ def manifold_runs(n_rows, repeats, epochs=3):
                 with variant(name):
                     times[name].append(seconds(fit) / epochs)
         rows += [
-            {
-                "network": network,
-                "variant": name,
-                "seconds": float(np.median(times[name])),
-            }
+            {"network": network, "variant": name, "seconds": times[name]}
             for name in names
         ]
     return rows
@@ -193,15 +191,19 @@ def markdown(reports, args):
             f"{ratio:.2f}, {mark}.",
             "",
             f"{args.rows} x 784 float32, seconds per epoch, idle (median of "
-            f"{args.repeats}):",
+            f"{args.repeats}; noise: slowest over fastest run of one variant):",
             "",
-            "| network | policy on | policy off | on / off |",
-            "|---|---|---|---|",
+            "| network | policy on | policy off | on / off | noise |",
+            "|---|---|---|---|---|",
         ]
         by = {(r["network"], r["variant"]): r["seconds"] for r in report["manifold"]}
         for network in dict.fromkeys(r["network"] for r in report["manifold"]):
             on, off = by[network, "policy on"], by[network, "policy off"]
-            lines.append(f"| {network} | {on:.3f} | {off:.3f} | {on / off:.2f} |")
+            noise = max(max(t) / min(t) for t in (on, off))
+            on, off = np.median(on), np.median(off)
+            lines.append(
+                f"| {network} | {on:.3f} | {off:.3f} | {on / off:.2f} | {noise:.2f} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -220,7 +222,7 @@ def main():
     if args.rounds is None:
         args.rounds = 3 if args.quick else 7
     if args.repeats is None:
-        args.repeats = 3
+        args.repeats = 5
     if args.child:
         print(json.dumps(child(args)))
         return
