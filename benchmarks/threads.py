@@ -1,7 +1,7 @@
 """Where a second BLAS thread pays off: fits and transforms on 1 and 2 threads.
 
-skae runs a fit (or a whole-data pass) on one BLAS thread when the largest
-matrix product of one step (a minibatch, or a chunk of rows) is below
+skae trains on one BLAS thread when the largest matrix product of one step
+(a minibatch, or an L-BFGS chunk) is below
 ``skae._threads.MIN_FLOPS_FOR_THREADS``. This script measures that crossover:
 for a grid of widths, hidden layers and batch sizes it times the same
 training with the BLAS limited to 1 and to 2 threads (skae's own policy
@@ -13,26 +13,26 @@ each epoch ends), on 30 batches of rows: the validation, the PCA and the
 first epoch's warm-up are left out, as they would swamp a short fit. It also
 times ``transform`` over chunks of rows.
 
-The crossover printed at the end is the smallest FLOPs per product above
-which 2 threads are at least ``--gain`` faster idle in every configuration
-(and below which they never are): the policy's threshold.
+At the end it prints the crossover, the smallest FLOPs per product from which
+2 threads are at least ``--gain`` faster idle in every configuration, and how
+often, and by how much, 2 threads are slower or faster than 1 below and
+above the policy's threshold. The crossover hangs on the noisiest
+configuration; the second summary does not.
 
 Usage: ``python benchmarks/threads.py [--quick] [--repeats 5] [--dtype
 float64 float32]``, on an otherwise idle machine (it reports the load
-average). About 15 minutes, 3 with ``--quick``.
+average). About 20 minutes, 5 with ``--quick``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
+from busy import busy_core
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skae
@@ -40,21 +40,6 @@ import skae._threads
 from skae import AutoencoderTransformer
 
 SEED = 0
-
-
-@contextmanager
-def busy_core(busy):
-    """Keep one core busy with a spinning process while the block runs."""
-    if not busy:
-        yield
-        return
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    time.sleep(0.2)  # let it start spinning
-    try:
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
 
 
 def data(n_rows, n_features, dtype):
@@ -214,6 +199,20 @@ def print_transform_row(row):
     )
 
 
+def sides(rows, threshold):
+    """How 2 threads compare with 1 on each side of the policy's threshold."""
+    below = [ratio(r, "idle") for r in rows if r["flops"] < threshold]
+    above = [ratio(r, "idle") for r in rows if r["flops"] >= threshold]
+    busy = [ratio(r, "busy") for r in rows]
+    return (
+        f"below {threshold / 1e6:.0f} MFLOP 2 threads are slower idle in "
+        f"{sum(b > 1 for b in below)} of {len(below)} configurations (2 / 1 from "
+        f"{min(below):.2f} to {max(below):.2f}); from it on, {min(above):.2f} to "
+        f"{max(above):.2f}; with a core busy, {min(busy):.2f} to {max(busy):.2f} "
+        "at any size."
+    )
+
+
 def crossover(rows, gain):
     """Smallest FLOPs from which 2 threads are ``gain`` faster idle throughout.
 
@@ -305,6 +304,7 @@ def main():
                 f"idle in every configuration from {above / 1e6:.1f} MFLOP per "
                 f"product on, not at {below / 1e6:.1f} MFLOP."
             )
+            print(f"Threshold ({name} {what}): {sides(rows, threshold)}")
     print(f"skae._threads.MIN_FLOPS_FOR_THREADS is {threshold / 1e6:.1f} MFLOP.")
     print(f"load average after: {os.getloadavg()}")
 
