@@ -46,7 +46,7 @@ made twice in child processes, with the BLAS environment as set and with
 
 Usage::
 
-    python benchmarks/time_to_quality.py               # about 15 minutes
+    python benchmarks/time_to_quality.py               # about 11 minutes
     python benchmarks/time_to_quality.py --quick       # 10 000 rows, fewer epochs
     python benchmarks/time_to_quality.py --blas as-set --datasets manifold
 
