@@ -30,6 +30,7 @@ import argparse
 import os
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from busy import busy_core
@@ -98,6 +99,12 @@ def epoch_seconds(X, hidden, batch, epochs, threads):
     return (ends[-1] - ends[0]) / (len(ends) - 1), model
 
 
+def step_seconds(X, hidden, batch, epochs, threads):
+    """Seconds per minibatch step of training on ``threads`` BLAS threads."""
+    seconds, _ = epoch_seconds(X, hidden, batch, epochs, threads)
+    return seconds / (X.shape[0] // batch)
+
+
 def transform_seconds(model, X, threads, calls):
     """Median seconds of ``model.transform(X)`` on ``threads`` BLAS threads."""
     times = []
@@ -117,32 +124,45 @@ def largest_flops(n_features, hidden, rows):
     return 2 * skae._threads.product_size(coefs, rows)
 
 
+def one_and_two_threads(seconds, repeats, warm_up=None):
+    """Median of ``seconds(threads)`` on 1 and 2 threads, idle and one core busy.
+
+    The two thread counts alternate in order, so that drifting load affects
+    both alike. Keys are "idle 1", "idle 2", "busy 1" and "busy 2".
+    """
+    medians = {}
+    for busy in (False, True):
+        times = {1: [], 2: []}
+        with busy_core(busy):
+            if warm_up is not None:
+                warm_up()
+            # Busy times vary more, and 2 threads' can be 50x longer.
+            for repeat in range(min(repeats, 3) if busy else repeats):
+                for threads in (1, 2) if repeat % 2 == 0 else (2, 1):
+                    times[threads].append(seconds(threads))
+        label = "busy" if busy else "idle"
+        for threads in (1, 2):
+            medians[f"{label} {threads}"] = float(np.median(times[threads]))
+    return medians
+
+
 def measure_fits(configs, dtype, repeats, target_seconds):
     rows = []
     for n_features, hidden, batch in configs:
-        flops = largest_flops(n_features, hidden, batch)
         n_batches = 30
         X = data(n_batches * batch, n_features, dtype)
         # Enough epochs for about target_seconds of timed training.
         first, _ = epoch_seconds(X, hidden, batch, 2, 1)
         epochs = int(np.clip(np.ceil(target_seconds / first), 2, 50)) + 1
         row = {"n_features": n_features, "hidden": hidden, "batch": batch}
-        row["flops"] = flops
-        for busy in (False, True):
-            times = {1: [], 2: []}
-            with busy_core(busy):
-                epoch_seconds(X, hidden, batch, 2, 2)  # warm up
-                # Busy times vary more, and 2 threads' can be 50x longer.
-                for repeat in range(min(repeats, 3) if busy else repeats):
-                    order = (1, 2) if repeat % 2 == 0 else (2, 1)
-                    for threads in order:
-                        seconds, _ = epoch_seconds(X, hidden, batch, epochs, threads)
-                        times[threads].append(seconds / n_batches)
-            label = "busy" if busy else "idle"
-            for threads in (1, 2):
-                row[f"{label} {threads}"] = float(np.median(times[threads]))
+        row["flops"] = largest_flops(n_features, hidden, batch)
+        row |= one_and_two_threads(
+            partial(step_seconds, X, hidden, batch, epochs),
+            repeats,
+            warm_up=partial(epoch_seconds, X, hidden, batch, 2, 2),
+        )
         rows.append(row)
-        print_fit_row(row)
+        print_row(row, "batch")
     return rows
 
 
@@ -156,20 +176,11 @@ def measure_transforms(configs, dtype, repeats):
         calls = int(np.clip(0.05 * 10e9 / (4 * flops), 5, 500))
         row = {"n_features": n_features, "hidden": hidden, "rows": n_rows}
         row["flops"] = flops
-        for busy in (False, True):
-            times = {1: [], 2: []}
-            with busy_core(busy):
-                for repeat in range(min(repeats, 3) if busy else repeats):
-                    order = (1, 2) if repeat % 2 == 0 else (2, 1)
-                    for threads in order:
-                        times[threads].append(
-                            transform_seconds(model, X, threads, calls)
-                        )
-            label = "busy" if busy else "idle"
-            for threads in (1, 2):
-                row[f"{label} {threads}"] = float(np.median(times[threads]))
+        row |= one_and_two_threads(
+            partial(transform_seconds, model, X, calls=calls), repeats
+        )
         rows.append(row)
-        print_transform_row(row)
+        print_row(row, "rows")
     return rows
 
 
@@ -177,20 +188,10 @@ def ratio(row, label):
     return row[f"{label} 2"] / row[f"{label} 1"]
 
 
-def print_fit_row(row):
+def print_row(row, size):
+    """One table row; ``size`` is the row's batch size or number of rows."""
     print(
-        f"| {row['n_features']} | {row['hidden']} | {row['batch']} "
-        f"| {row['flops'] / 1e6:.1f} | {row['idle 1'] * 1e3:.3f} "
-        f"| {row['idle 2'] * 1e3:.3f} | {ratio(row, 'idle'):.2f} "
-        f"| {row['busy 1'] * 1e3:.3f} | {row['busy 2'] * 1e3:.3f} "
-        f"| {ratio(row, 'busy'):.2f} |",
-        flush=True,
-    )
-
-
-def print_transform_row(row):
-    print(
-        f"| {row['n_features']} | {row['hidden']} | {row['rows']} "
+        f"| {row['n_features']} | {row['hidden']} | {row[size]} "
         f"| {row['flops'] / 1e6:.1f} | {row['idle 1'] * 1e3:.3f} "
         f"| {row['idle 2'] * 1e3:.3f} | {ratio(row, 'idle'):.2f} "
         f"| {row['busy 1'] * 1e3:.3f} | {row['busy 2'] * 1e3:.3f} "
