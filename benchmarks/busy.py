@@ -37,7 +37,13 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from run import BLAS_VARIABLES, environment, make_manifold
+from run import (
+    BLAS_VARIABLES,
+    blas_environment,
+    blas_settings,
+    environment,
+    make_manifold,
+)
 from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits
 
@@ -226,20 +232,17 @@ def main():
     if args.child:
         print(json.dumps(child(args)))
         return
-    settings = (
-        ["as set", "unset"] if args.blas == "both" else [args.blas.replace("-", " ")]
-    )
     reports = []
-    for setting in settings:
-        env = dict(os.environ)
-        if setting == "unset":
-            for name in BLAS_VARIABLES:
-                env.pop(name, None)
+    for setting in blas_settings(args.blas):
         command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
         command += ["--rounds", str(args.rounds), "--repeats", str(args.repeats)]
         print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
         output = subprocess.run(
-            command, env=env, check=True, capture_output=True, text=True
+            command,
+            env=blas_environment(setting),
+            check=True,
+            capture_output=True,
+            text=True,
         )
         reports.append((setting, json.loads(output.stdout)))
     print(markdown(reports, args))

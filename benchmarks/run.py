@@ -452,6 +452,31 @@ def memory_runs(n_train):
 
 
 # ---------------------------------------------------------------- report
+def blas_settings(choice):
+    """The BLAS settings that ``--blas`` names: "as set", "unset" or both."""
+    return ["as set", "unset"] if choice == "both" else [choice.replace("-", " ")]
+
+
+def blas_environment(setting):
+    """This process's environment, less the BLAS variables if ``unset``."""
+    env = dict(os.environ)
+    if setting == "unset":
+        for name in BLAS_VARIABLES:
+            env.pop(name, None)
+    return env
+
+
+def save_report(text, reports, args):
+    """Print the markdown report; save it and the raw measurements if asked."""
+    if args.raw:
+        with open(args.raw, "w") as file:
+            json.dump({"args": vars(args), "reports": reports}, file)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text)
+
+
 def environment():
     import scipy
     import sklearn
@@ -702,15 +727,8 @@ def main():
         vars(args).update(saved["args"])
         print(markdown(saved["reports"], args))
         return
-    settings = (
-        ["as set", "unset"] if args.blas == "both" else [args.blas.replace("-", " ")]
-    )
     reports = []
-    for setting in settings:
-        env = dict(os.environ)
-        if setting == "unset":
-            for name in BLAS_VARIABLES:
-                env.pop(name, None)
+    for setting in blas_settings(args.blas):
         command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
         command += ["--test-rows", str(args.test_rows), "--epochs", str(args.epochs)]
         command += ["--repeats", str(args.repeats)]
@@ -719,17 +737,14 @@ def main():
         command += ["--with-memory"] if not reports else []
         print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
         output = subprocess.run(
-            command, env=env, check=True, capture_output=True, text=True
+            command,
+            env=blas_environment(setting),
+            check=True,
+            capture_output=True,
+            text=True,
         )
         reports.append((setting, json.loads(output.stdout)))
-    if args.raw:
-        with open(args.raw, "w") as file:
-            json.dump({"args": vars(args), "reports": reports}, file)
-    text = markdown(reports, args)
-    print(text)
-    if args.output:
-        with open(args.output, "w") as file:
-            file.write(text)
+    save_report(markdown(reports, args), reports, args)
 
 
 if __name__ == "__main__":

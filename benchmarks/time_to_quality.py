@@ -68,7 +68,16 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from run import BLAS_VARIABLES, SEED, environment, make_digits, make_manifold
+from run import (
+    BLAS_VARIABLES,
+    SEED,
+    blas_environment,
+    blas_settings,
+    environment,
+    make_digits,
+    make_manifold,
+    save_report,
+)
 
 K = 8
 TORCH_BATCH = 256
@@ -346,10 +355,7 @@ def torch_available():
 
 def measure(setting, args):
     """Curves of every system on every data set, in child processes."""
-    env = dict(os.environ)
-    if setting == "unset":
-        for name in BLAS_VARIABLES:
-            env.pop(name, None)
+    env = blas_environment(setting)
     systems = ["skae defaults", "skae tuned", "MLPRegressor"]
     systems += ["PyTorch"] if torch_available() else []
     results = {"load_before": os.getloadavg()}
@@ -534,11 +540,8 @@ def main():
         return
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
-    settings = (
-        ["as set", "unset"] if args.blas == "both" else [args.blas.replace("-", " ")]
-    )
     reports = []
-    for setting in settings:
+    for setting in blas_settings(args.blas):
         report = measure(setting, args)
         report["environment"] = environment()
         report["blas_env"] = {
@@ -546,14 +549,7 @@ def main():
             for name in BLAS_VARIABLES
         }
         reports.append((setting, report))
-    if args.raw:
-        with open(args.raw, "w") as file:
-            json.dump({"args": vars(args), "reports": reports}, file)
-    text = markdown(reports, args)
-    print(text)
-    if args.output:
-        with open(args.output, "w") as file:
-            file.write(text)
+    save_report(markdown(reports, args), reports, args)
 
 
 if __name__ == "__main__":
