@@ -39,10 +39,11 @@ from contextlib import contextmanager
 import numpy as np
 from run import (
     BLAS_VARIABLES,
-    blas_environment,
     blas_settings,
     environment,
+    machine_lines,
     make_manifold,
+    run_child,
 )
 from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits
@@ -161,15 +162,8 @@ def child(args):
 
 
 def markdown(reports, args):
-    env = reports[0][1]["environment"]
-    lines = [
-        f"Machine: {env['cpu']}, {env['cores']} cores. "
-        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-        + ".",
-        f"BLAS: {'; '.join(env['blas'])}. Policy threshold: "
-        f"{POLICY / 1e6:.0f} MFLOP per product.",
-        "",
-    ]
+    lines = machine_lines(reports[0][1]["environment"])
+    lines += [f"Policy threshold: {POLICY / 1e6:.0f} MFLOP per product.", ""]
     for setting, report in reports:
         lines += [
             f"## BLAS environment {setting}: "
@@ -236,15 +230,7 @@ def main():
     for setting in blas_settings(args.blas):
         command = [sys.executable, __file__, "--child", "--rows", str(args.rows)]
         command += ["--rounds", str(args.rounds), "--repeats", str(args.repeats)]
-        print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
-        output = subprocess.run(
-            command,
-            env=blas_environment(setting),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        reports.append((setting, json.loads(output.stdout)))
+        reports.append((setting, run_child(command, setting)))
     print(markdown(reports, args))
 
 

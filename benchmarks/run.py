@@ -466,6 +466,29 @@ def blas_environment(setting):
     return env
 
 
+def run_child(command, setting):
+    """Run a measuring child process in the BLAS ``setting``; its JSON report."""
+    print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
+    output = subprocess.run(
+        command,
+        env=blas_environment(setting),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(output.stdout)
+
+
+def machine_lines(env):
+    """A report's "Machine:" and "BLAS:" lines, from :func:`environment`."""
+    return [
+        f"Machine: {env['cpu']}, {env['cores']} cores. "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        + ".",
+        f"BLAS: {'; '.join(env['blas'])}.",
+    ]
+
+
 def save_report(text, reports, args):
     """Print the markdown report; save it and the raw measurements if asked."""
     if args.raw:
@@ -538,12 +561,8 @@ def markdown(reports, args):
         f"# skae benchmarks, {datetime.date.today().isoformat()}",
         "",
     ]
-    env = reports[0][1]["environment"]
+    lines += machine_lines(reports[0][1]["environment"])
     lines += [
-        f"Machine: {env['cpu']}, {env['cores']} cores. "
-        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-        + ".",
-        f"BLAS: {'; '.join(env['blas'])}.",
         f"Manifold set: {args.rows} training and {args.test_rows} test rows, "
         f"fits of {args.epochs} epochs, median of {args.repeats} fits in turn; "
         f"digits: fits of {args.digits_epochs} epochs, median of "
@@ -735,15 +754,7 @@ def main():
         command += ["--ks", *map(str, args.ks)] + (["--quick"] if args.quick else [])
         # Memory does not depend on the BLAS kernels: measured once.
         command += ["--with-memory"] if not reports else []
-        print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
-        output = subprocess.run(
-            command,
-            env=blas_environment(setting),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        reports.append((setting, json.loads(output.stdout)))
+        reports.append((setting, run_child(command, setting)))
     save_report(markdown(reports, args), reports, args)
 
 

@@ -74,6 +74,7 @@ from run import (
     blas_environment,
     blas_settings,
     environment,
+    machine_lines,
     make_digits,
     make_manifold,
     save_report,
@@ -429,12 +430,8 @@ def ratio_line(label, numerator, denominator, target, neither="neither reached")
 
 def markdown(reports, args):
     lines = [f"# skae time to quality, {datetime.date.today().isoformat()}", ""]
-    env = reports[0][1]["environment"]
+    lines += machine_lines(reports[0][1]["environment"])
     lines += [
-        f"Machine: {env['cpu']}, {env['cores']} cores. "
-        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-        + ".",
-        f"BLAS: {'; '.join(env['blas'])}.",
         f"Architecture: hidden {tuple(args.hidden)}, k={K}, ReLU. skae tuned: "
         + "; ".join(
             f"{d}: " + (", ".join(f"{k}={v!r}" for k, v in TUNED[d].items()) or "none")
