@@ -489,6 +489,17 @@ def machine_lines(env):
     ]
 
 
+def saved_reports(args):
+    """The reports saved by :func:`save_report` in ``args.from_raw``.
+
+    The saved run's arguments replace ``args``', so the markdown describes it.
+    """
+    with open(args.from_raw) as file:
+        saved = json.load(file)
+    vars(args).update(saved["args"])
+    return saved["reports"]
+
+
 def save_report(text, reports, args):
     """Print the markdown report; save it and the raw measurements if asked."""
     if args.raw:
@@ -741,10 +752,7 @@ def main():
 
     warnings.simplefilter("ignore")
     if args.from_raw:
-        with open(args.from_raw) as file:
-            saved = json.load(file)
-        vars(args).update(saved["args"])
-        print(markdown(saved["reports"], args))
+        print(markdown(saved_reports(args), args))
         return
     reports = []
     for setting in blas_settings(args.blas):

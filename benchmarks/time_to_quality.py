@@ -78,6 +78,7 @@ from run import (
     make_digits,
     make_manifold,
     save_report,
+    saved_reports,
 )
 
 K = 8
@@ -530,10 +531,7 @@ def main():
         print(json.dumps(child(args)))
         return
     if args.from_raw:
-        with open(args.from_raw) as file:
-            saved = json.load(file)
-        vars(args).update(saved["args"])
-        print(markdown(saved["reports"], args))
+        print(markdown(saved_reports(args), args))
         return
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
