@@ -1090,8 +1090,7 @@ class AutoencoderTransformer(
         True
         """
         check_is_fitted(self)
-        X = self._validate_X(X)
-        return encode(X, self._network())
+        return encode(self._validate_X(X), self._network())
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
