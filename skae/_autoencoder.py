@@ -15,6 +15,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -34,6 +35,7 @@ from ._optimizers import SGD, Adam
 from ._pca import check_width, merge, moments, principal_axes
 from ._penalties import Penalties
 from ._scaling import align_signs, carry_over, make_scales
+from ._selection import HeldOutMonitor, pool, validation_folds
 from ._threads import blas_threads, product_size
 from ._training import (
     CHUNK_ROWS,
@@ -214,10 +216,11 @@ class AutoencoderTransformer(
         Exponent of the "invscaling" schedule. Only used when ``solver="sgd"``.
 
     max_iter : int, default=1000
-        Maximum number of epochs (stochastic solvers) or iterations ("lbfgs").
-        1000 rather than MLPRegressor's 200: default fits on the digits and
-        the swiss roll stop on their own after up to several hundred epochs
-        (see Notes).
+        Maximum number of epochs (stochastic solvers) or iterations ("lbfgs"),
+        of each fold and of the training on all rows. 1000 rather than
+        MLPRegressor's 200: with ``early_stopping=False``, fits on the digits
+        and the swiss roll stop on their own after up to several hundred
+        epochs.
 
     shuffle : bool, default=True
         Whether to shuffle the samples every epoch. Only used when
@@ -250,15 +253,32 @@ class AutoencoderTransformer(
         Whether to use Nesterov's momentum. Only used when ``solver="sgd"`` and
         ``momentum > 0``.
 
-    early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the training data, stop when
-        its score (the negative reconstruction MSE) stops improving, and keep the
-        weights that scored best, the PCA start included (which is then fitted
-        on the other rows only). Only used when ``solver="sgd"`` or ``"adam"``,
-        and not by ``partial_fit``.
+    early_stopping : "auto" or bool, default="auto"
+        How ``fit`` decides how much nonlinear correction to keep.
+
+        - "auto", choose the number of epochs (L-BFGS iterations) by
+          cross-validation inside ``fit``: train on folds of the rows, score
+          every epoch on each fold's held-out rows, the PCA start being epoch
+          0, then train that many epochs on all rows. A correction that does
+          not lower the held-out error is not kept: the model is then the PCA
+          start. See Notes.
+        - True, MLPRegressor's early stopping: hold out
+          ``validation_fraction`` of the rows, stop when their score (the
+          negative reconstruction MSE) stops improving, and keep the weights
+          that scored best, the PCA start included (which is then fitted on
+          the other rows only). Only used when ``solver="sgd"`` or ``"adam"``.
+        - False, train on all rows until the training loss stops improving,
+          with no held-out rows: the most capacity, and no guard against
+          overfitting small data.
+
+        ``partial_fit`` trains one epoch per call whatever this is, and refuses
+        True. A ``warm_start`` fit after the first continues on all rows, as
+        with False: its weights have seen every fold's held-out rows.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+        Share of the training data held out: by each fold of
+        ``early_stopping="auto"`` (``1 / validation_fraction`` folds at most),
+        or once with ``early_stopping=True``.
 
     beta_1 : float, default=0.9
         Decay of the first-moment estimates. Only used when ``solver="adam"``.
@@ -270,10 +290,13 @@ class AutoencoderTransformer(
         Numerical-stability term of Adam. Only used when ``solver="adam"``.
 
     n_iter_no_change : int, default=20
-        Number of epochs without improvement by ``tol`` before stopping. Only used
-        when ``solver="sgd"`` or ``"adam"``. 20 rather than MLPRegressor's 10:
-        the loss of small data sets (a few batches an epoch) is noisy, and
-        stopping after 10 epochs cut the swiss roll's training short (Notes).
+        Number of epochs without improvement by ``tol`` before stopping: of
+        the training loss, or of the held-out score with ``early_stopping``
+        (each fold's, with "auto"). Only used when ``solver="sgd"`` or
+        ``"adam"``, but for the folds of "auto", which stop L-BFGS too. 20
+        rather than MLPRegressor's 10: the loss of small data sets (a few
+        batches an epoch) is noisy, and stopping after 10 epochs cut the swiss
+        roll's training short (Notes).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations. Only used when ``solver="lbfgs"``.
@@ -339,17 +362,31 @@ class AutoencoderTransformer(
         linear network, which is PCA and needs no training.
 
     best_loss_ : float or None
-        Smallest ``loss_`` reached; None with ``early_stopping``.
+        Smallest ``loss_`` reached; None with ``early_stopping=True``.
 
     validation_scores_ : list of float or None
-        Negative reconstruction MSE on the held-out data after each epoch; None
-        without ``early_stopping``.
+        Negative reconstruction MSE on the held-out rows after each epoch: of
+        the folds pooled with ``early_stopping="auto"`` (every fold is scored
+        at every epoch, one that stopped early with its last score), of the
+        validation rows with True; None with False, for a linear network and
+        after ``partial_fit``.
 
     best_validation_score_ : float or None
-        Best entry of ``validation_scores_``; None without ``early_stopping``.
+        With ``early_stopping=True`` the best of ``validation_scores_`` and
+        the PCA start's score; with "auto" the score of the number of epochs
+        chosen (the PCA start's if none). None when ``validation_scores_``
+        is.
+
+    validation_gain_ : float or None
+        How much correction ``early_stopping="auto"`` kept: the relative
+        reduction of the pooled held-out MSE that the epochs chosen achieve
+        against the PCA start, ``1 - best / start``; 0 when the PCA start was
+        kept. None when "auto" did not choose.
 
     n_iter_ : int
-        Number of epochs or L-BFGS iterations run, over all calls.
+        Number of epochs or L-BFGS iterations run, over all calls; with
+        ``early_stopping="auto"`` those of the training on all rows, the
+        number chosen (0 when the PCA start was kept).
 
     t_ : int
         Number of training samples seen by the solver.
@@ -428,31 +465,33 @@ class AutoencoderTransformer(
     column are in units of that column's spread, so that a column of small
     scale gets small corrections.
 
-    **Why this design.** ``python benchmarks/design.py`` measures each choice
-    against its alternative (held-out MSE over PCA's, seed 0). With the
-    former defaults, one hidden layer of 256 units and ``alpha=1e-4``, the
-    same PCA start reaches 5.31x PCA's error on raw wine at 5 components
-    (73.6x with code corrections as large as each code's spread), 0.928x on
-    noisy digits and 0.202x on the swiss roll. Two hidden layers unroll the
-    swiss roll (0.088x against 0.143x with ``(256,)``); ``alpha=0.01`` keeps
-    the larger network from overfitting the digits (0.498x at 8 components
-    against 0.592x with ``alpha=1e-4``, and 0.632x against 0.736x with noise);
-    ``n_iter_no_change=20`` lets the swiss roll train on (0.088x against
-    0.123x with 10). At these defaults the other scale choices change the
-    results by a few hundredths either way.
+    **How much correction is kept.** With ``early_stopping="auto"`` the
+    number of epochs is a decision ``fit`` makes from held-out rows, with the
+    PCA start as the fallback: the correction is trained on folds of the
+    training rows from each fold's own PCA, every epoch is scored on the
+    fold's held-out rows (epoch 0 being PCA), the folds' errors are pooled,
+    and the number of epochs of lowest pooled error is trained on all rows,
+    if its gain over PCA exceeds 2.5 standard errors of the rows' gains; else
+    ``fit`` keeps PCA. Folds rather than one split, because a hundred rows
+    hold out ten, too few to tell a gain from noise; as many folds as hold out
+    300 rows, so that large data sets need one and pay little. A length
+    rather than a shrinkage of the correction, because training on all rows
+    to the best held-out epoch costs less than training until the training
+    loss stops improving. The margin of 2.5 standard errors, because the
+    lowest point of a noisy curve flatters it: with smaller margins, small
+    data sets came out worse than PCA on held-out rows. The alternatives,
+    ``early_stopping=True`` (one split, MLPRegressor's) and ``False`` (the
+    former default), are measured in the :ref:`user guide
+    <early_stopping>`.
 
-    **Quality.** ``python benchmarks/quality.py`` (30 % held out, default
-    parameters, random_state 0 to 4): on raw digits the held-out error is
-    0.57x to 0.61x PCA's at 2 components and 0.50x to 0.52x at 8, and from
-    0.50x to 0.72x at every width from 1 to 16 (seed 0); held-out digits with
-    N(0, 2^2) noise added are reconstructed 0.64x to 0.67x as far from the
-    clean digits as PCA's reconstructions at 2 components, 0.61x to 0.64x at
-    8; the swiss roll 0.09x to 0.15x at 2. On raw wine, breast_cancer and a
-    set whose columns range from 1e-3 to 1e3 in scale, it is 0.79x to 1.00x
-    PCA's at 2 and 5 components. Default fits on the digits stop on their
-    own after 184 to 527 epochs (every width from 1 to 16, and 2 and 8 for
-    every seed), and on the swiss roll after 145 to 341, hence
-    ``max_iter=1000``.
+    **Why this design.** ``python benchmarks/design.py`` measures each choice
+    of the network against its alternative: two hidden layers of 128 units
+    unroll the swiss roll, ``alpha=0.01`` keeps the larger network from
+    overfitting the digits, ``n_iter_no_change=20`` lets the swiss roll train
+    on, and the scales above keep raw data in mixed units from misleading
+    training (the :ref:`user guide <choosing>` shows the table).
+    ``python benchmarks/quality.py`` measures the held-out error against
+    PCA's on every raw data set scikit-learn ships (:ref:`choosing`).
 
     **Sample weights.** ``sample_weight`` holds frequencies, as in
     scikit-learn: a weight of 2 counts a row twice and a weight of 0 removes
@@ -577,7 +616,7 @@ class AutoencoderTransformer(
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -613,7 +652,7 @@ class AutoencoderTransformer(
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -779,7 +818,7 @@ class AutoencoderTransformer(
             self._initial_state(X, hidden) if first_pass else self._current_state()
         )
         rows = None
-        if self.early_stopping and not incremental and self.solver != "lbfgs":
+        if self.early_stopping is True and not incremental and self.solver != "lbfgs":
             # The PCA start is fitted on the training rows only, so that the
             # validation score compares it fairly with every epoch after it.
             rows = validation_split(X.shape[0], self.validation_fraction, random_state)
@@ -790,9 +829,14 @@ class AutoencoderTransformer(
             # be unrepresentative (a sorted file).
             stats = merge(self._moments, stats)
         axes = principal_axes(stats, self.n_components)
-        network = self._start(first_pass, X.dtype, stats, axes, layers)
-        monitor = tasks.monitor(stats, axes)
+        selection = None
         with blas_threads(product_size(layers[0], self._step_rows(X.shape[0]))):
+            # A warm start continues weights that have seen every fold's
+            # held-out rows, which could then judge it no longer.
+            if self.early_stopping == "auto" and first_pass and not incremental:
+                selection = self._select_length(X, layers, random_state, sample_weight)
+            network = self._start(first_pass, X.dtype, stats, axes, layers)
+            monitor = tasks.monitor(stats, axes)
             network, history = self._train(
                 X,
                 network,
@@ -802,7 +846,10 @@ class AutoencoderTransformer(
                 rows,
                 monitor,
                 sample_weight,
+                selection,
             )
+        if selection is not None:
+            selection.record(history)
         self._store(network, history, stats, axes)
         self._random_state = random_state
         tasks.end()
@@ -865,16 +912,18 @@ class AutoencoderTransformer(
         rows,
         monitor,
         sample_weight,
+        selection=None,
     ):
-        """Run the solver on ``network``; the trained network and its history."""
-        penalties = Penalties(self.alpha, self.sparsity, self.contractive)
-        regularised = self.noise is not None or self.sparsity or self.contractive
-        linear = self.loss == "squared_error" and set(network.activations) == {
-            "identity"
-        }
-        if linear and not regularised:
-            # A linear autoencoder cannot beat PCA (Eckart-Young), so the start
-            # is the optimum: nothing to train.
+        """Run the solver on ``network``; the trained network and its history.
+
+        ``rows`` are (training, validation) row indices of X, the latter None
+        but with ``early_stopping=True``; ``selection``, the cross-validated
+        length of ``early_stopping="auto"``, caps the epochs.
+        """
+        if not self._trainable(network) or (selection and not selection.n_epochs):
+            # A linear autoencoder cannot beat PCA (Eckart-Young), and a
+            # correction the held-out rows did not support is not kept: the
+            # PCA start is the model.
             history.loss = history.best_loss = network.scales.pca_mse
             history.t += X.shape[0]
             return network, history
@@ -886,23 +935,70 @@ class AutoencoderTransformer(
                 network.scales.column_scale,
                 int(random_state.randint(np.iinfo(np.int32).max)),
             )
+        max_iter = 1 if incremental else self.max_iter
+        if selection is not None:
+            # The length the folds chose, whatever the training loss does.
+            max_iter = selection.n_epochs
+        solve = self._train_lbfgs if self.solver == "lbfgs" else self._train_stochastic
         options = dict(
             corruption=corruption, tied=self.tied_weights, sample_weight=sample_weight
         )
-        if self.solver == "lbfgs":
-            return fit_lbfgs(
-                X,
-                network,
-                self.loss,
-                penalties,
-                history,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-                verbose=self.verbose,
-                monitor=monitor,
-                **options,
-            )
+        run = dict(
+            max_iter=max_iter,
+            # The folds of early_stopping="auto" train silently: their epochs
+            # are summed up in one line.
+            verbose=self.verbose and not (rows is not None and rows[1] is None),
+            fixed_length=selection is not None,
+        )
+        return solve(
+            X, network, history, random_state, incremental, rows, monitor, run,
+            options,
+        )  # fmt: skip
+
+    def _trainable(self, network):
+        """Whether training can improve on the PCA start of ``network``."""
+        regularised = self.noise is not None or self.sparsity or self.contractive
+        linear = self.loss == "squared_error" and set(network.activations) == {
+            "identity"
+        }
+        return regularised or not linear
+
+    def _train_lbfgs(
+        self, X, network, history, random_state, incremental, rows, monitor, run,
+        options,
+    ):  # fmt: skip
+        """L-BFGS on the training rows (a copy of them when ``rows`` is given).
+
+        ``run`` holds ``max_iter``, ``verbose`` and ``fixed_length`` (a chosen
+        length, which L-BFGS may still end early by converging).
+        """
+        if rows is not None:
+            X = X[rows[0]]
+            if options["sample_weight"] is not None:
+                options["sample_weight"] = options["sample_weight"][rows[0]]
+        return fit_lbfgs(
+            X,
+            network,
+            self.loss,
+            Penalties(self.alpha, self.sparsity, self.contractive),
+            history,
+            max_iter=run["max_iter"],
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=run["verbose"],
+            monitor=monitor,
+            warn=run["max_iter"] == self.max_iter,
+            **options,
+        )
+
+    def _train_stochastic(
+        self, X, network, history, random_state, incremental, rows, monitor, run,
+        options,
+    ):  # fmt: skip
+        """Minibatch epochs with Adam or SGD, continuing the optimizer if asked.
+
+        ``run`` holds ``max_iter``, ``verbose`` and ``fixed_length``.
+        """
         if incremental and history.n_iter and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
         else:
@@ -911,23 +1007,24 @@ class AutoencoderTransformer(
                 [pack(network.coefs, network.intercepts, X.dtype, self.tied_weights)]
             )
         loop = Loop(
-            max_iter=1 if incremental else self.max_iter,
+            max_iter=run["max_iter"],
             batch_size=self._batch_size(X.shape[0]),
             shuffle=self.shuffle,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping and not incremental,
-            validation_fraction=self.validation_fraction,
+            early_stopping=rows is not None and rows[1] is not None,
             learning_rate_init=self.learning_rate_init,
             incremental=incremental,
-            verbose=self.verbose,
+            warn=run["max_iter"] == self.max_iter,
+            verbose=run["verbose"],
             monitor=monitor,
+            fixed_length=run["fixed_length"],
         )
         network, history = fit_stochastic(
             X,
             network,
             self.loss,
-            penalties,
+            Penalties(self.alpha, self.sparsity, self.contractive),
             optimizer,
             history,
             random_state,
@@ -937,6 +1034,52 @@ class AutoencoderTransformer(
         )
         self._optimizer = optimizer
         return network, history
+
+    def _select_length(self, X, layers, random_state, sample_weight):
+        """The :class:`~skae._selection.Selection` of the training length.
+
+        Trains a copy of the starting network on each fold's training rows,
+        from the PCA of those rows, scoring every epoch on its held-out rows
+        (:mod:`skae._selection`). None when no fold can be made.
+        """
+        monitors = []
+        folds = validation_folds(X.shape[0], self.validation_fraction, random_state)
+        for train, held_out in folds:
+            if sample_weight is not None and not (
+                sample_weight[train].any() and sample_weight[held_out].any()
+            ):
+                continue
+            stats = moments(X, train, sample_weight)
+            axes = principal_axes(stats, self.n_components)
+            copies = list(layers[0]), list(layers[1]), layers[2]
+            network = self._start(True, X.dtype, stats, axes, copies)
+            if not self._trainable(network):
+                return None
+            monitor = HeldOutMonitor(
+                X,
+                held_out,
+                sample_weight,
+                network,
+                self.n_iter_no_change,
+                self.tol * network.scales.tolerance_unit,
+            )
+            with warnings.catch_warnings():
+                # A fold that runs to max_iter says only that the full fit may.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self._train(
+                    X, network, History(), random_state, False, (train, None),
+                    monitor, sample_weight,
+                )  # fmt: skip
+            monitors.append(monitor)
+        if not monitors:
+            return None
+        selection = pool(monitors)
+        if self.verbose:
+            print(
+                f"Cross-validation over {len(monitors)} folds chose "
+                f"{selection.n_epochs} epochs (0: the PCA start)."
+            )
+        return selection
 
     def _store(self, network, history, stats, axes):
         """Copy the trained network, its PCA and its history into fitted attributes."""
@@ -994,7 +1137,7 @@ class AutoencoderTransformer(
                 f"which must be below 1 (got noise_level={self.noise_level!r}): at 1 "
                 "the encoder would never see the data."
             )
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: set "
                 "early_stopping=False or train with fit."

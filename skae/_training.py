@@ -46,12 +46,15 @@ class Loop:
 
     ``tol`` is in units of ``Scales.tolerance_unit`` (PCA's training MSE);
     ``incremental`` runs one epoch with no stopping rule and no convergence
-    warning (``partial_fit``); ``learning_rate_init`` is only named in the
-    divergence message. ``monitor`` (from ``skae._callbacks``), if any, is told
-    of every epoch: ``monitor.begin(snapshot)`` before it and
-    ``monitor.end(snapshot)`` after it, where ``snapshot()`` gives copies of
-    the network and history that stopping there would return; training stops,
-    as by the stopping rule, once ``end`` returns True.
+    warning (``partial_fit``); ``fixed_length`` runs all ``max_iter``
+    epochs, a length chosen for the fit rather than a cap, with no stopping
+    rule; ``warn`` says whether reaching ``max_iter`` warns;
+    ``learning_rate_init`` is only named in the divergence message.
+    ``monitor`` (from ``skae._callbacks``), if any, is told of every epoch:
+    ``monitor.begin(snapshot)`` before it and ``monitor.end(snapshot)`` after
+    it, where ``snapshot()`` gives copies of the network and history that
+    stopping there would return; training stops, as by the stopping rule, once
+    ``end`` returns True.
     """
 
     max_iter: int
@@ -60,10 +63,11 @@ class Loop:
     tol: float
     n_iter_no_change: int
     early_stopping: bool
-    validation_fraction: float
     learning_rate_init: float
     incremental: bool
+    warn: bool
     verbose: bool
+    fixed_length: bool = False
     monitor: object = None
 
 
@@ -84,6 +88,7 @@ class History:
     best_validation_score: float | None = None
     n_iter: int = 0
     t: int = 0
+    validation_gain: float | None = None
 
 
 def _dense(X):
@@ -597,7 +602,7 @@ def fit_stochastic(
             if loop.verbose:
                 print("A callback stopped training.")
             break
-        if rule.count > loop.n_iter_no_change:
+        if rule.count > loop.n_iter_no_change and not loop.fixed_length:
             stop, reason = optimizer.trigger_stopping()
             if loop.verbose:
                 print(
@@ -609,7 +614,7 @@ def fit_stochastic(
                 break
             rule.count = 0
     else:
-        if not loop.incremental:
+        if loop.warn and not loop.incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({loop.max_iter}) reached "
                 "and the optimization hasn't converged yet. Increase max_iter.",
@@ -633,6 +638,7 @@ def fit_lbfgs(
     tol,
     verbose,
     monitor=None,
+    warn=True,
     corruption=None,
     tied=False,
     sample_weight=None,
@@ -655,6 +661,9 @@ def fit_lbfgs(
         iteration begins with its first loss evaluation after the one at the
         start point, so that each is one that SciPy counts, but for a line
         search cut short (``monitor.close()`` then ends it).
+    warn : bool, default=True
+        Whether to warn when ``max_iter`` stops L-BFGS: not when it is a
+        length chosen for the fit.
     corruption : Corruption, optional
         Denoising: each chunk is corrupted the same way at every evaluation,
         so that L-BFGS minimises one deterministic objective.
@@ -750,7 +759,7 @@ def fit_lbfgs(
     if monitor is not None:
         monitor.close()
     # A stop that a callback asked for is no failure to converge.
-    if result.status != 0 and not stopped:
+    if result.status != 0 and not stopped and (warn or result.nit < max_iter):
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun.",

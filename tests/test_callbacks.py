@@ -24,8 +24,14 @@ SUBTASKS = {"epoch", "iteration"}
 
 
 def small(**params):
-    """A small, seeded autoencoder that trains on the digits in a moment."""
-    defaults = dict(n_components=4, hidden_layer_sizes=(16,), random_state=0)
+    """A small, seeded autoencoder that trains on the digits in a moment.
+
+    On all rows (``early_stopping=False``), so that its epochs are the fit's;
+    test_auto_reports_the_epochs_trained_on_all_rows covers "auto".
+    """
+    defaults = dict(
+        n_components=4, hidden_layer_sizes=(16,), early_stopping=False, random_state=0
+    )
     return AutoencoderTransformer(**{**defaults, **params})
 
 
@@ -343,3 +349,13 @@ def test_scoring_monitor_with_the_reconstruction_score(digits):
     assert len(epochs) == ae.n_iter_ == 3
     assert epochs[-1]["reconstruction"] == pytest.approx(ae.score(digits))
     assert [row["task_name"] for row in rows if row not in epochs] == ["fit"]
+
+
+@needs_callbacks
+def test_auto_reports_the_epochs_trained_on_all_rows(digits):
+    """The folds of early_stopping="auto" train silently; the callbacks see the
+    epochs of the training on all rows, which the fitted attributes describe."""
+    recorder = Recorder()
+    ae = small(early_stopping="auto", max_iter=30).set_callbacks(recorder)
+    fit_quietly(ae, digits)
+    assert len(recorder.ends()) == ae.n_iter_ == len(ae.loss_curve_)

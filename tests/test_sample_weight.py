@@ -40,12 +40,18 @@ def weights():
 
 
 def small(solver="lbfgs", **params):
-    """A small, seeded autoencoder; L-BFGS by default, for deterministic fits."""
+    """A small, seeded autoencoder; L-BFGS by default, for deterministic fits.
+
+    Trained on all rows (``early_stopping=False``): the folds of "auto" hold
+    out a weighted row as one row and its repetitions apart, so only the
+    objective, not the choice of length, can match.
+    """
     settings = dict(
         n_components=3,
         hidden_layer_sizes=(8,),
         solver=solver,
         max_iter=20,
+        early_stopping=False,
         random_state=0,
     )
     return AutoencoderTransformer(**{**settings, **params})

@@ -116,16 +116,17 @@ def run_stochastic(setup, X, sample_weight=None, **params):
         tol=1e-4,
         n_iter_no_change=10,
         early_stopping=False,
-        validation_fraction=0.2,
         learning_rate_init=setup.learning_rate_init,
         incremental=False,
+        warn=True,
         verbose=False,
     )
+    validation_fraction = params.pop("validation_fraction", 0.2)
     settings.update(params)
     rows = None
     if settings["early_stopping"]:
         rows = validation_split(
-            X.shape[0], settings["validation_fraction"], np.random.RandomState(0)
+            X.shape[0], validation_fraction, np.random.RandomState(0)
         )
     setup.network, history = fit_stochastic(
         X,
