@@ -1,12 +1,13 @@
 """The design choices of the model, each measured against what it replaced.
 
 Each variant changes one thing (a scale of :mod:`skae._scaling`, or a default
-parameter) and reports the held-out MSE divided by PCA's, as
+parameter, ``early_stopping`` among them) and reports the held-out MSE divided
+by PCA's, as
 ``benchmarks/quality.py`` does (30 % held out, seed 0; digits + N(0, 2^2) is
 noise added to the held-out rows, error against the clean rows). The class
 Notes of ``AutoencoderTransformer`` quote this table.
 
-Run ``python benchmarks/design.py`` (about two minutes on 2 cores).
+Run ``python benchmarks/design.py`` (about ten minutes on 2 cores).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -14,7 +15,14 @@ Run ``python benchmarks/design.py`` (about two minutes on 2 cores).
 from dataclasses import replace
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_swiss_roll
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_swiss_roll,
+)
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
@@ -23,6 +31,8 @@ import skae._scaling
 from skae import AutoencoderTransformer
 
 CASES = [
+    ("iris k=2", lambda: load_iris(return_X_y=True)[0], 2, 0.0),
+    ("diabetes k=1", lambda: load_diabetes(return_X_y=True)[0], 1, 0.0),
     ("wine k=5", lambda: load_wine(return_X_y=True)[0], 5, 0.0),
     ("breast_cancer k=5", lambda: load_breast_cancer(return_X_y=True)[0], 5, 0.0),
     ("digits k=2", lambda: load_digits(return_X_y=True)[0], 2, 0.0),
@@ -59,9 +69,16 @@ def code_sized(scales, axes):
     return np.ones_like(scales.code_scale)
 
 
-FORMER = {"hidden_layer_sizes": (256,), "alpha": 1e-4, "n_iter_no_change": 10}
+FORMER = {
+    "hidden_layer_sizes": (256,),
+    "alpha": 1e-4,
+    "n_iter_no_change": 10,
+    "early_stopping": False,
+}
 VARIANTS = {
     "the model as it is": ({}, None),
+    "early_stopping=False (the former default)": ({"early_stopping": False}, None),
+    "early_stopping=True (one 10 % split)": ({"early_stopping": True}, None),
     "output corrections sized by PCA's residual only": ({}, residual_only),
     "code corrections sized by each code's scale": ({}, code_sized),
     "one hidden layer (256,)": ({"hidden_layer_sizes": (256,)}, None),
