@@ -86,7 +86,9 @@ def main():
         f"{os.cpu_count()} CPUs ({platform.machine()}); "
         f"{time.strftime('%Y-%m-%d')}"
     )
-    ae = AutoencoderTransformer(max_iter=args.max_iter, random_state=0)
+    ae = AutoencoderTransformer(
+        max_iter=args.max_iter, early_stopping=False, random_state=0
+    )
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

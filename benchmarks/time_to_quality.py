@@ -18,8 +18,9 @@ Systems, all with the same architecture (``--hidden`` encoder widths, a code
 of ``k`` units, the widths mirrored, ReLU hidden layers, identity output):
 
 - ``skae defaults``: ``AutoencoderTransformer(n_components=k,
-  hidden_layer_sizes=hidden, random_state=0, max_iter=...)``, the default
-  stopping rule included;
+  hidden_layer_sizes=hidden, random_state=0, max_iter=...,
+  early_stopping=False)``, the stopping rule on the training loss included
+  (its curve is one training run, not the folds of ``early_stopping="auto"``);
 - ``skae tuned``: the best settings found (``TUNED`` below);
 - ``PyTorch``: ``torch.nn.Sequential`` of ``Linear`` and ``ReLU`` layers, its
   default initialisation, Adam at 1e-3, batches of 256, the mean squared
@@ -222,6 +223,8 @@ def skae_curve(X_train, X_test, scale, hidden, epochs, evals, params):
         hidden_layer_sizes=hidden,
         max_iter=epochs,
         random_state=SEED,
+        # One training run to snapshot: the folds of "auto" would add theirs.
+        early_stopping=False,
         **params,
     )
     with warnings.catch_warnings():

@@ -17,8 +17,8 @@ decoder is linear; this example compares the two.
 # ----------------------------
 # Both models compress the training digits into codes of 4 numbers. A mixture
 # of 10 Gaussians, fitted to those codes, is their distribution; new codes are
-# drawn from it. At this width the autoencoder trains longer than at most
-# others before its loss stops improving (the number of epochs is printed).
+# drawn from it. The number of epochs the autoencoder chose to train is
+# printed.
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -44,8 +44,8 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # For each ``n_components``, both models encode the held-out digits, decode the
 # codes and are scored by the mean squared error in pixel units. The
 # autoencoder's ``score`` is exactly this error, negated, while PCA's ``score``
-# is a log-likelihood, so the error is computed explicitly for both. A fit that
-# reaches ``max_iter`` epochs before its loss stops improving raises a
+# is a log-likelihood, so the error is computed explicitly for both. A fit
+# whose held-out error was still falling at ``max_iter`` epochs raises a
 # :class:`~sklearn.exceptions.ConvergenceWarning`; it is recorded and shown in
 # the table instead.
 
@@ -90,10 +90,11 @@ for n_components, mse_pca, mse_ae in zip(
 # ``mean_`` and ``components_`` it keeps as fitted attributes, and training
 # lowers the error from there. PCA's error depends only on the number of
 # components; the autoencoder's also depends on its training: ``n_iter_``
-# shows how many epochs each fit ran before its loss stopped improving. A fit
-# that reached ``max_iter`` can train longer with a larger ``max_iter``; its
-# ``loss_curve_`` shows whether the loss was still falling (see
-# :ref:`sphx_glr_auto_examples_plot_solvers.py`).
+# shows how many epochs each fit chose to train, by cross-validation on its
+# training digits (0 would mean that it kept PCA). A fit that reached
+# ``max_iter`` can train longer with a larger ``max_iter``; its
+# ``validation_scores_`` show whether the held-out error was still falling
+# (see :ref:`early_stopping`).
 
 pca, ae = models["PCA", 8], models["autoencoder", 8]
 same_pca = np.allclose(ae.mean_, pca.mean_) and np.allclose(

@@ -19,7 +19,10 @@ next to PCA's.
 # Five fits
 # ---------
 # Each solver with its default settings, ``"sgd"`` once more with a larger
-# learning rate, and ``"adam"`` with early stopping. The two ``"sgd"`` fits
+# learning rate, and ``"adam"`` with early stopping. To show each solver's
+# whole training curve, the first four train on all rows until their stopping
+# rule holds (``early_stopping=False``), not for the length that the default
+# ``early_stopping="auto"`` would choose by cross-validation. The two ``"sgd"`` fits
 # are capped at 150 epochs and the ``"lbfgs"`` fit at 200 iterations, to keep
 # this example short; a fit that reaches its ``max_iter`` before its stopping rule
 # holds raises a :class:`~sklearn.exceptions.ConvergenceWarning`, which is
@@ -54,12 +57,12 @@ X, _ = load_digits(return_X_y=True)
 X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
 
 settings = {
-    "adam": dict(solver="adam"),
-    "sgd": dict(solver="sgd", max_iter=150),
+    "adam": dict(solver="adam", early_stopping=False),
+    "sgd": dict(solver="sgd", max_iter=150, early_stopping=False),
     "sgd, learning_rate_init=0.01": dict(
-        solver="sgd", learning_rate_init=0.01, max_iter=150
+        solver="sgd", learning_rate_init=0.01, max_iter=150, early_stopping=False
     ),
-    "lbfgs": dict(solver="lbfgs", max_iter=200),
+    "lbfgs": dict(solver="lbfgs", max_iter=200, early_stopping=False),
     "adam, early_stopping=True": dict(solver="adam", early_stopping=True),
 }
 fitted, seconds, capped = {}, {}, {}
@@ -140,9 +143,10 @@ plt.show()
 # default rate has hardly left PCA's error after 150 epochs and is still
 # falling; a larger rate, or more epochs, are needed. ``"lbfgs"`` has no
 # minibatches and no learning rate to choose, but each iteration costs a pass
-# over all the data (or more), it has no early stopping, and it stops only at
-# ``max_iter``, ``max_fun`` or a tiny gradient: ``max_iter`` is what bounds its
-# time, and what keeps it from fitting the training digits too closely.
+# over all the data (or more), and on all rows it stops only at ``max_iter``,
+# ``max_fun`` or a tiny gradient: ``max_iter`` is what bounds its time, and
+# what keeps it from fitting the training digits too closely, unless
+# ``early_stopping="auto"`` chooses the number of iterations.
 #
 # Early stopping
 # --------------
@@ -172,7 +176,7 @@ plt.show()
 print(f"validation_fraction: {model.validation_fraction}")
 print(f"epochs run: {model.n_iter_}, best epoch: {best_epoch + 1}")
 print(f"best validation MSE: {-model.best_validation_score_:.2f}")
-print(f"epochs run without early stopping: {fitted['adam'].n_iter_}")
+print(f"epochs run with early_stopping=False: {fitted['adam'].n_iter_}")
 
 # %%
 # The validation error levels off while the training loss is still falling:

@@ -70,10 +70,11 @@ print(f"MSE of predicting the mean point: {baseline:.4f}")
 # ``fit`` runs the loop the tutorial writes out: for each epoch it shuffles the
 # points, and for each minibatch of 32 it runs the forward pass, computes the
 # loss, back-propagates its gradient and updates the weights. Keras runs all
-# 1 000 epochs; skae stops by itself once the loss stops improving, so
-# ``n_iter_no_change=1000`` switches that rule off here, and the
-# :class:`~sklearn.exceptions.ConvergenceWarning` that the 1 000th epoch raises
-# is expected.
+# 1 000 epochs; skae chooses how many epochs to train by cross-validation
+# inside ``fit`` and otherwise stops once the loss stops improving, so
+# ``early_stopping=False`` and ``n_iter_no_change=1000`` switch both off here,
+# and the :class:`~sklearn.exceptions.ConvergenceWarning` that the 1 000th
+# epoch raises is expected.
 
 tutorial = dict(
     n_components=2,
@@ -87,6 +88,7 @@ tutorial = dict(
     batch_size=32,
     max_iter=1000,
     n_iter_no_change=1000,
+    early_stopping=False,
 )
 
 
@@ -187,9 +189,9 @@ plt.show()
 # What to take from this
 # ----------------------
 # - The tutorial's recipe is one call: ``AutoencoderTransformer(**tutorial)``.
-# - On its default settings (Adam, ``learning_rate_init=0.003``, a stopping
-#   rule) skae trains until the loss stops improving, without an epoch count to
-#   guess.
+# - On its default settings (Adam, ``learning_rate_init=0.003``,
+#   ``early_stopping="auto"``) skae chooses the number of epochs on held-out
+#   rows itself, without an epoch count to guess.
 # - A linear code keeps every dimension it is given; non-linear layers belong
 #   around it, and they need more than two units to be reliable. The
 #   :ref:`sphx_glr_auto_examples_plot_pca_vs_autoencoder.py` example shows what
