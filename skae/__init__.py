@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._autoencoder import AutoencoderTransformer
+from ._outlier import AutoencoderOutlierDetector
 
 __version__ = "0.1.0.dev0"
 
@@ -18,4 +19,9 @@ SKOPS_TRUSTED_TYPES = [
     "skae._scaling.Scales",
 ]
 
-__all__ = ["AutoencoderTransformer", "SKOPS_TRUSTED_TYPES", "__version__"]
+__all__ = [
+    "AutoencoderOutlierDetector",
+    "AutoencoderTransformer",
+    "SKOPS_TRUSTED_TYPES",
+    "__version__",
+]
