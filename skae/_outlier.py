@@ -83,8 +83,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_components : int, default=8
-        Width of the autoencoder's code. Passed to the autoencoder.
+    n_components : int or "auto", default="auto"
+        Width of the autoencoder's code. "auto" is the square root of the
+        number of features, rounded (8 for the 64 pixels of the digits, 5
+        for the 30 columns of breast_cancer, 4 for the 13 of wine), the rule
+        ``benchmarks/outliers.py`` chose on those three data sets.
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
@@ -97,8 +100,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     alpha : float, default=0.01
         Strength of the L2 penalty. Passed to the autoencoder.
 
-    max_iter : int, default=200
-        Maximum number of epochs. Passed to the autoencoder.
+    max_iter : int, default=500
+        Maximum number of epochs. Passed to the autoencoder. Default fits on
+        the digits (nine classes) stop on their own after about 230 to 280
+        epochs.
 
     tol : float, default=1e-3
         Tolerance of the autoencoder's stopping rule, relative to PCA's error
@@ -107,12 +112,20 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ``benchmarks/outliers.py``.
 
     weighting : {"error", None}, default="error"
-        How the squared errors of a row's features are combined.
+        How the squared errors of a row's features are weighed.
 
-        - "error", each feature's squared error is divided by its scale: its
-          mean squared error on the training rows, but not less than the
-          median of these means over the features
-        - None, the plain mean, the autoencoder's own ``score_samples``
+        - "error", each feature's squared error is divided by its mean squared
+          error on the training rows, but not by less than the median of
+          these means over the features
+        - None, every feature alike, as in the autoencoder's own
+          ``score_samples``
+
+        Either way the scaled errors average 1 over the training rows.
+
+    code_weight : float, default=0.3
+        Weight of ``code_distances`` in the score, the distance of a row's
+        code from the training codes; 0 scores by the reconstruction error
+        alone.
 
     contamination : "auto" or float, default="auto"
         The expected share of outliers in the training data, which sets
@@ -144,8 +157,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         The autoencoder fitted on the training data.
 
     feature_scales_ : ndarray of shape (n_features_in_,)
-        The divisor of each feature's squared error (float64); all ones with
+        The divisor of each feature's squared error (float64), all equal with
         ``weighting=None``.
+
+    code_mean_ : ndarray of shape (n_components,)
+        Mean of the training rows' codes (float64).
+
+    code_scale_ : ndarray of shape (n_components,)
+        Standard deviation of the training rows' codes (float64), the unit of
+        ``code_distances``.
 
     offset_ : float
         The threshold on ``score_samples``: rows scoring below it are
@@ -212,7 +232,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -222,6 +245,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "weighting": [StrOptions({"error"}), None],
+        "code_weight": [Interval(Real, 0, None, closed="left")],
         "contamination": [
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
@@ -233,14 +257,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_components=8,
+        n_components="auto",
         *,
         hidden_layer_sizes=(64,),
         activation="relu",
         alpha=0.01,
-        max_iter=200,
+        max_iter=500,
         tol=1e-3,
         weighting="error",
+        code_weight=0.3,
         contamination="auto",
         random_state=None,
         verbose=False,
@@ -253,6 +278,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.weighting = weighting
+        self.code_weight = code_weight
         self.contamination = contamination
         self.random_state = random_state
         self.verbose = verbose
@@ -289,7 +315,6 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         >>> detector.autoencoder_.n_components_, detector.feature_scales_.shape
         (8, (64,))
         """
-        autoencoder = self._autoencoder()
         previous = {
             name: vars(self)[name]
             for name in ("n_features_in_", "feature_names_in_")
@@ -303,6 +328,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=np.float64, ensure_non_negative=True
                 )
+            autoencoder = self._autoencoder(X.shape[1])
             autoencoder.fit(X, sample_weight=sample_weight)
         except BaseException:
             # validate_data has reset what it reads at predict time: restore
@@ -310,18 +336,31 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             vars(self).pop("feature_names_in_", None)
             vars(self).update(previous)
             raise
-        scales = np.ones(X.shape[1])
-        if self.weighting == "error":
-            scales = self._feature_scales(X, autoencoder, sample_weight)
-        scores = np.concatenate(
-            [-errors.mean(axis=1) for errors in _scaled_errors(X, autoencoder, scales)]
+        scales = self._feature_scales(X, autoencoder, sample_weight)
+        codes = autoencoder.transform(X)
+        code_mean = np.average(codes, axis=0, weights=sample_weight)
+        code_scale = np.sqrt(
+            np.average((codes - code_mean) ** 2, axis=0, weights=sample_weight)
         )
-        self.offset_ = self._offset(scores, sample_weight)
+        # A code that does not vary in training (data of lower rank than
+        # n_components) would turn round-off into huge distances.
+        code_scale = np.maximum(code_scale, 1e-3 * code_scale.max()) + (
+            code_scale.max() == 0
+        )
+        errors = np.concatenate(
+            [chunk.mean(axis=1) for chunk in _scaled_errors(X, autoencoder, scales)]
+        )
         self.autoencoder_, self.feature_scales_ = autoencoder, scales
+        self.code_mean_ = code_mean.astype(np.float64)
+        self.code_scale_ = code_scale.astype(np.float64)
+        distances = self._code_distances(X)
+        self.offset_ = self._offset(
+            -(errors + self.code_weight * distances), sample_weight
+        )
         return self
 
-    def _autoencoder(self):
-        """The unfitted AutoencoderTransformer that these parameters describe."""
+    def _autoencoder(self, n_features):
+        """The unfitted AutoencoderTransformer these parameters describe."""
         extra = dict(self.autoencoder_params or {})
         repeated = sorted(set(extra) & set(_OWN))
         if repeated:
@@ -330,6 +369,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 "AutoencoderOutlierDetector itself: set them there instead."
             )
         own = {name: getattr(self, name) for name in _OWN}
+        if own["n_components"] == "auto":
+            own["n_components"] = max(1, round(np.sqrt(n_features)))
         unknown = sorted(set(extra) - set(AutoencoderTransformer().get_params()))
         if unknown:
             raise ValueError(
@@ -338,26 +379,29 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             )
         return AutoencoderTransformer(**own, **extra)
 
-    @staticmethod
-    def _feature_scales(X, autoencoder, sample_weight):
-        """Mean training error of each feature, floored at their median; (n_features,)."""
+    def _feature_scales(self, X, autoencoder, sample_weight):
+        """Divisors of the squared errors (n_features,), of training mean 1."""
         totals = np.zeros(X.shape[1])
         start = 0
         for errors in _scaled_errors(X, autoencoder, 1.0):
             stop = start + errors.shape[0]
-            if sample_weight is None:
-                totals += errors.sum(axis=0)
-            else:
-                totals += sample_weight[start:stop] @ errors
+            weights = None if sample_weight is None else sample_weight[start:stop]
+            totals += errors.sum(axis=0) if weights is None else weights @ errors
             start = stop
-        scales = totals / (X.shape[0] if sample_weight is None else sample_weight.sum())
-        floor = np.median(scales)
-        if floor <= 0:
-            # Most features reconstructed exactly: any small floor would be
-            # arbitrary and magnify round-off, so the largest scale stands in
-            # (ones when every error is zero).
-            floor = scales.max() if scales.max() > 0 else 1.0
-        return np.maximum(scales, floor)
+        means = totals / (X.shape[0] if sample_weight is None else sample_weight.sum())
+        if self.weighting is None:
+            scales = np.full(X.shape[1], means.mean())
+        else:
+            # The median floor: a feature reconstructed almost exactly (a
+            # pixel that is always 0) must not magnify its tiny errors.
+            scales = np.maximum(means, np.median(means))
+        if not scales.any():
+            return np.ones(X.shape[1])  # every training row reconstructed exactly
+        # Zero scales occur only with zero training errors everywhere but on
+        # under half the features; the largest scale then stands in.
+        scales[scales == 0] = scales.max()
+        # The scaled errors of a training row average 1 over rows and features.
+        return scales * np.mean(means / scales)
 
     def _offset(self, scores, sample_weight):
         """The threshold on ``score_samples`` that ``contamination`` asks for."""
@@ -409,12 +453,47 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         True
         """
         X = self._validate_X(X)
-        return np.concatenate(
+        errors = np.concatenate(
             [
-                -errors.mean(axis=1)
-                for errors in _scaled_errors(X, self.autoencoder_, self.feature_scales_)
+                chunk.mean(axis=1)
+                for chunk in _scaled_errors(X, self.autoencoder_, self.feature_scales_)
             ]
         )
+        return -(errors + self.code_weight * self._code_distances(X))
+
+    def code_distances(self, X):
+        """Mean squared distance of each row's code from the training codes' mean.
+
+        Each code is measured in its standard deviation on the training rows
+        (``code_mean_``, ``code_scale_``), so the distances average 1 over
+        the training rows: a row far out along the directions the
+        autoencoder learnt is unusual even when it is reconstructed well.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to measure.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples,)
+            Non-negative, float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skae import AutoencoderOutlierDetector
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+        >>> round(float(detector.code_distances(X).mean()), 6)  # on training rows
+        1.0
+        """
+        return self._code_distances(self._validate_X(X))
+
+    def _code_distances(self, X):
+        """``code_distances`` of validated X (n_samples, n_features)."""
+        codes = self.autoencoder_.transform(X)
+        return np.mean(((codes - self.code_mean_) / self.code_scale_) ** 2, axis=1)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
