@@ -131,10 +131,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         The expected share of outliers in the training data, which sets
         ``offset_``.
 
-        - "auto", the boxplot rule on the logarithm of the training rows'
-          errors ``-score_samples``: a row is an outlier beyond the third
-          quartile plus 1.5 times the interquartile range, so no share of
-          outliers is assumed
+        - "auto", the boxplot rule on the training rows' root mean square
+          errors ``sqrt(-score_samples)``: a row is an outlier beyond their
+          third quartile plus 1.5 times their interquartile range, so no
+          share of outliers is assumed
         - float in (0, 0.5], that share of the training rows (weighted by
           ``sample_weight``) scores below ``offset_``, as in
           :class:`~sklearn.ensemble.IsolationForest`
@@ -166,6 +166,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     code_scale_ : ndarray of shape (n_components,)
         Standard deviation of the training rows' codes (float64), the unit of
         ``code_distances``.
+
+    n_iter_ : int
+        Number of epochs (L-BFGS iterations) the autoencoder trained for.
 
     offset_ : float
         The threshold on ``score_samples``: rows scoring below it are
@@ -351,6 +354,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             [chunk.mean(axis=1) for chunk in _scaled_errors(X, autoencoder, scales)]
         )
         self.autoencoder_, self.feature_scales_ = autoencoder, scales
+        self.n_iter_ = autoencoder.n_iter_
         self.code_mean_ = code_mean.astype(np.float64)
         self.code_scale_ = code_scale.astype(np.float64)
         distances = self._code_distances(X)
@@ -407,14 +411,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """The threshold on ``score_samples`` that ``contamination`` asks for."""
         if self.contamination != "auto":
             return _weighted_quantile(scores, self.contamination, sample_weight)
-        # Squared errors are skewed to the right; their logarithm is close
-        # enough to symmetric for the boxplot rule. The tiny floor keeps the
-        # logarithm finite for rows reconstructed exactly.
-        log_errors = np.log(np.maximum(-scores, np.finfo(np.float64).tiny))
-        q1, q3 = (
-            _weighted_quantile(log_errors, q, sample_weight) for q in (0.25, 0.75)
-        )
-        return -float(np.exp(q3 + 1.5 * (q3 - q1)))
+        # The boxplot rule on the root of -score_samples, a root mean square:
+        # squared errors are skewed to the right, which would flag many normal
+        # rows, and their logarithm magnifies the spread of rows that are
+        # reconstructed almost exactly.
+        roots = np.sqrt(np.maximum(-scores, 0))
+        q1, q3 = (_weighted_quantile(roots, q, sample_weight) for q in (0.25, 0.75))
+        return -float((q3 + 1.5 * (q3 - q1)) ** 2)
 
     def _validate_X(self, X):
         """Validate X for the fitted model, keeping sparse input sparse."""
