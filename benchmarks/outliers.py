@@ -19,7 +19,7 @@ seed: ``AutoencoderOutlierDetector``; ``skae, unweighted``, the plain mean
 squared error of the same fitted autoencoder (``autoencoder_.score_samples``,
 no fit of its own: its fit time is the detector's); ``IsolationForest``,
 ``LocalOutlierFactor(novelty=True)``, ``OneClassSVM``; ``PCA`` reconstruction
-error at the detector's ``n_components``; pyod's ``AutoEncoder`` when pyod is
+error at the detector's ``n_components`` (``round(sqrt(n_features))``); pyod's ``AutoEncoder`` when pyod is
 installed (it needs torch; ``pip install pyod torch==2.13.0 tqdm`` on these
 machines), never a dependency of skae.
 
@@ -94,13 +94,13 @@ def cases(dataset, seed):
 
 
 class PCAReconstruction:
-    """PCA's reconstruction error as an outlier score (higher is more normal)."""
+    """PCA's reconstruction error as an outlier score (higher is more normal).
 
-    def __init__(self, n_components):
-        self.n_components = n_components
+    Its ``n_components`` is the detector's "auto": sqrt(n_features), rounded.
+    """
 
     def fit(self, X):
-        self.pca_ = PCA(self.n_components).fit(X)
+        self.pca_ = PCA(round(np.sqrt(X.shape[1]))).fit(X)
         return self
 
     def score_samples(self, X):
@@ -139,7 +139,7 @@ def detectors(seed, with_pyod):
         "IsolationForest": IsolationForest(random_state=seed),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
         "OneClassSVM": OneClassSVM(),
-        "PCA": PCAReconstruction(AutoencoderOutlierDetector().n_components),
+        "PCA": PCAReconstruction(),
     }
     if with_pyod:
         made["pyod AutoEncoder"] = PyodAutoEncoder(seed)
