@@ -1,4 +1,4 @@
-"""Outlier detection: AutoencoderOutlierDetector against scikit-learn's detectors and pyod.
+"""Outlier detection: AutoencoderOutlierDetector against scikit-learn's and pyod's.
 
 Three novelty-detection protocols on data that ships with scikit-learn, five
 seeds each; every detector is fitted on normal rows only and scores held-out
@@ -19,9 +19,9 @@ seed: ``AutoencoderOutlierDetector``; ``skae, unweighted``, the plain mean
 squared error of the same fitted autoencoder (``autoencoder_.score_samples``,
 no fit of its own: its fit time is the detector's); ``IsolationForest``,
 ``LocalOutlierFactor(novelty=True)``, ``OneClassSVM``; ``PCA`` reconstruction
-error at the detector's ``n_components`` (``round(sqrt(n_features))``); pyod's ``AutoEncoder`` when pyod is
-installed (it needs torch; ``pip install pyod torch==2.13.0 tqdm`` on these
-machines), never a dependency of skae.
+error at the detector's ``n_components`` (``round(sqrt(n_features))``); pyod's
+``AutoEncoder`` when pyod is installed (it needs torch and tqdm: ``pip install
+pyod torch==2.13.0 tqdm`` on these machines), never a dependency of skae.
 
 It prints, per data set and detector, the mean ROC AUC and AP over the fits,
 the total fit and scoring seconds, then the means over the data sets and the

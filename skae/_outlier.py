@@ -91,8 +91,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     hidden_layer_sizes : array-like of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
-        Smaller than the transformer's default: ``benchmarks/outliers.py``
-        found it as accurate on its protocols, in a fraction of the time.
+        Smaller than the transformer's default, to keep fits short;
+        ``benchmarks/outliers.py`` measures the detector with it.
 
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers. Passed to the autoencoder.
@@ -108,8 +108,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     tol : float, default=1e-3
         Tolerance of the autoencoder's stopping rule, relative to PCA's error
         (see :class:`AutoencoderTransformer`). Looser than the transformer's
-        default: training stops sooner, which ranked anomalies as well in
-        ``benchmarks/outliers.py``.
+        default, so that training stops sooner.
 
     weighting : {"error", None}, default="error"
         How the squared errors of a row's features are weighed.
