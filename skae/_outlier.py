@@ -41,8 +41,8 @@ def _weighted_quantile(values, q, sample_weight=None):
 
     Without weights, NumPy's default (linear) quantile, as IsolationForest's
     ``offset_``; with them, the smallest value whose cumulative weight
-    reaches ``q`` of the total, which integer weights make the quantile of
-    the repeated values.
+    reaches ``q`` of the total (for integer weights, NumPy's "inverted_cdf"
+    quantile of the repeated values).
     """
     if sample_weight is None:
         return float(np.quantile(values, q))
@@ -63,6 +63,18 @@ def _scaled_errors(X, autoencoder, scales):
         yield autoencoder.reconstruction_errors(X[rows]) / scales
 
 
+def _code_statistics(codes, sample_weight):
+    """Weighted mean and standard deviation of ``codes`` (n_samples, n_components)."""
+    mean = np.average(codes, axis=0, weights=sample_weight)
+    scale = np.sqrt(np.average((codes - mean) ** 2, axis=0, weights=sample_weight))
+    if not scale.any():
+        return mean.astype(np.float64), np.ones_like(scale, dtype=np.float64)
+    # A code that does not vary in training (data of lower rank than
+    # n_components) would turn round-off into huge distances.
+    scale = np.maximum(scale, 1e-3 * scale.max())
+    return mean.astype(np.float64), scale.astype(np.float64)
+
+
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """Outlier detection with an autoencoder's reconstruction error.
 
@@ -73,11 +85,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     ``decision_function`` is ``score_samples - offset_``, negative for
     outliers, as for :class:`~sklearn.ensemble.IsolationForest`.
 
-    Each feature's squared error is divided by its error scale on the
-    training rows before the errors of a row are averaged, so that columns in
-    large units, or that the model reconstructs badly even on normal rows, do
-    not drown the others. ``reconstruction_errors`` returns these scaled
-    errors, which say which features of a flagged row are abnormal.
+    Each feature's squared error is divided by its error on the training
+    rows before the errors of a row are averaged, so that columns in large
+    units, or that the model reconstructs badly even on normal rows, do not
+    drown the others; the distance of the row's code from the training codes
+    is added. ``reconstruction_errors`` returns the scaled errors, which say
+    which features of a flagged row are abnormal.
 
     Read more in the :ref:`User Guide <outlier_detection>`.
 
@@ -183,7 +196,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     See Also
     --------
     AutoencoderTransformer : The autoencoder, whose ``score_samples`` is the
-        unweighted score.
+        unweighted reconstruction error alone.
     sklearn.ensemble.IsolationForest : Outlier detection by random
         partitioning; fast, no training to tune.
     sklearn.neighbors.LocalOutlierFactor : Outlier detection by local density
@@ -192,23 +205,26 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     Notes
     -----
-    **Scores.** ``score_samples(X)`` is minus the mean over features of
-    ``reconstruction_errors(X)``, the squared reconstruction errors of
-    ``autoencoder_`` divided by ``feature_scales_``. A normal training row
-    scores about -1 or above: every feature's scaled error averages at most 1
-    on the training rows. The median floor keeps features that the
-    autoencoder reconstructs almost perfectly (a pixel that is always 0) from
-    magnifying tiny errors. On data in one unit, such as pixels, the
-    weighting changes little; on tables in mixed units it keeps the column
-    of largest units from setting the score alone (see the User Guide for
-    the numbers of ``benchmarks/outliers.py``).
+    **Scores.** ``score_samples(X)`` is
+    ``-(reconstruction_errors(X).mean(axis=1) + code_weight *
+    code_distances(X))``: the squared reconstruction errors of
+    ``autoencoder_`` divided by ``feature_scales_``, and the mean squared
+    distance of the codes from ``code_mean_`` in units of ``code_scale_``.
+    Both terms average 1 over the training rows. The median floor of the
+    scales keeps features that the autoencoder reconstructs almost exactly (a
+    pixel that is always 0) from magnifying tiny errors. On data in one unit,
+    such as pixels, the weighting changes little; on tables in mixed units it
+    keeps the column of largest units from setting the score alone. The code
+    term catches rows that are far out along the directions the autoencoder
+    represents, which it may reconstruct well (see the User Guide for the
+    numbers of ``benchmarks/outliers.py``).
 
     **Thresholds.** As for IsolationForest, ``offset_`` is computed from the
     training rows' own scores. The autoencoder reconstructs the rows it was
     trained on better than new normal rows, so on new data more rows than
     ``contamination`` are flagged. To flag a given share of new data, set
     ``offset_`` from the scores of normal rows kept out of training, as the
-    gallery example does.
+    gallery example on anomaly detection does.
 
     **Sample weights.** ``sample_weight`` reaches the autoencoder's ``fit``,
     and weighs the feature scales and the quantiles that set ``offset_``
@@ -317,6 +333,17 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         >>> detector.autoencoder_.n_components_, detector.feature_scales_.shape
         (8, (64,))
         """
+        X, sample_weight, autoencoder = self._fit_autoencoder(X, sample_weight)
+        self.autoencoder_, self.n_iter_ = autoencoder, autoencoder.n_iter_
+        self.feature_scales_ = self._feature_scales(X, autoencoder, sample_weight)
+        self.code_mean_, self.code_scale_ = _code_statistics(
+            autoencoder.transform(X), sample_weight
+        )
+        self.offset_ = self._offset(self._score_samples(X), sample_weight)
+        return self
+
+    def _fit_autoencoder(self, X, sample_weight):
+        """Validated X and weights, and the autoencoder fitted on them."""
         previous = {
             name: vars(self)[name]
             for name in ("n_features_in_", "feature_names_in_")
@@ -338,29 +365,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             vars(self).pop("feature_names_in_", None)
             vars(self).update(previous)
             raise
-        scales = self._feature_scales(X, autoencoder, sample_weight)
-        codes = autoencoder.transform(X)
-        code_mean = np.average(codes, axis=0, weights=sample_weight)
-        code_scale = np.sqrt(
-            np.average((codes - code_mean) ** 2, axis=0, weights=sample_weight)
-        )
-        # A code that does not vary in training (data of lower rank than
-        # n_components) would turn round-off into huge distances.
-        code_scale = np.maximum(code_scale, 1e-3 * code_scale.max()) + (
-            code_scale.max() == 0
-        )
-        errors = np.concatenate(
-            [chunk.mean(axis=1) for chunk in _scaled_errors(X, autoencoder, scales)]
-        )
-        self.autoencoder_, self.feature_scales_ = autoencoder, scales
-        self.n_iter_ = autoencoder.n_iter_
-        self.code_mean_ = code_mean.astype(np.float64)
-        self.code_scale_ = code_scale.astype(np.float64)
-        distances = self._code_distances(X)
-        self.offset_ = self._offset(
-            -(errors + self.code_weight * distances), sample_weight
-        )
-        return self
+        return X, sample_weight, autoencoder
 
     def _autoencoder(self, n_features):
         """The unfitted AutoencoderTransformer these parameters describe."""
@@ -454,7 +459,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         >>> bool(scores[y == 0].mean() < scores[y != 0].mean())  # unseen zeros
         True
         """
-        X = self._validate_X(X)
+        return self._score_samples(self._validate_X(X))
+
+    def _score_samples(self, X):
+        """``score_samples`` of validated X (n_samples, n_features)."""
         errors = np.concatenate(
             [
                 chunk.mean(axis=1)
