@@ -604,9 +604,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        transform : {"default", "pandas", "polars"} or None, default=None
-            "default" for NumPy arrays, "pandas" or "polars" for a DataFrame
-            whose columns are the feature names, None to leave it unchanged.
+        transform : {"default", "pandas"} or None, default=None
+            "default" for NumPy arrays, "pandas" for a DataFrame whose columns
+            are the feature names (and whose index is that of X, if X is a
+            DataFrame), None to leave it unchanged.
 
         Returns
         -------
@@ -615,10 +616,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         if transform is None:
             return self
-        if transform not in ("default", "pandas", "polars"):
+        if transform not in ("default", "pandas"):
             raise ValueError(
-                "set_output's transform must be 'default', 'pandas', 'polars' or "
-                f"None, got {transform!r}."
+                "set_output's transform must be 'default', 'pandas' or None, got "
+                f"{transform!r}."
             )
         # The attribute scikit-learn's set_output uses, which clone copies.
         self._sklearn_output_config = {"transform": transform}
@@ -629,15 +630,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         config = getattr(self, "_sklearn_output_config", {}).get(
             "transform", get_config()["transform_output"]
         )
-        if config == "default":
-            return errors
+        if config != "pandas":
+            return errors  # "default", or a global "polars" this does not offer
         names = getattr(
             self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
         )
-        if config == "polars":
-            import polars as pl
-
-            return pl.DataFrame(errors, schema=list(names), orient="row")
         import pandas as pd
 
         return pd.DataFrame(errors, columns=names, index=getattr(X, "index", None))
