@@ -435,7 +435,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         )
 
     def score_samples(self, X):
-        """Minus the mean scaled reconstruction error of each row.
+        """Minus each row's scaled reconstruction error and code distance.
 
         Parameters
         ----------
@@ -445,8 +445,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-reconstruction_errors(X).mean(axis=1)``, float64; the lower,
-            the more abnormal.
+            ``-(reconstruction_errors(X).mean(axis=1) + code_weight *
+            code_distances(X))``, float64; the lower, the more abnormal.
 
         Examples
         --------
@@ -558,8 +558,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Scaled squared error of each feature of each row: which are abnormal.
 
         The autoencoder's squared errors divided by ``feature_scales_``; their
-        row means are ``-score_samples(X)``. With ``set_output(transform=
-        "pandas")`` a DataFrame whose columns are the feature names.
+        row means are ``-score_samples(X)`` less ``code_weight`` times
+        ``code_distances(X)``. With ``set_output(transform="pandas")`` a
+        DataFrame whose columns are the feature names.
 
         Parameters
         ----------
@@ -570,7 +571,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         errors : ndarray or DataFrame of shape (n_samples, n_features)
             Dense float64; a feature scores 1 where it is as badly
-            reconstructed as on an average training row.
+            reconstructed as on an average training row. Sparse X is made
+            dense a chunk of rows at a time, but the result is as large as a
+            dense X: pass large sparse data in row chunks.
 
         Examples
         --------
@@ -613,6 +616,16 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         self : estimator instance
             The detector.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skae import AutoencoderOutlierDetector
+        >>> X, _ = load_wine(return_X_y=True, as_frame=True)
+        >>> detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+        >>> errors = detector.set_output(transform="pandas").reconstruction_errors(X)
+        >>> errors.columns[:2].tolist()  # the names of the features
+        ['alcohol', 'malic_acid']
         """
         if transform is None:
             return self
@@ -635,7 +648,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         names = getattr(
             self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
         )
-        import pandas as pd
+        import pandas as pd  # optional: imported only when asked for
 
         return pd.DataFrame(errors, columns=names, index=getattr(X, "index", None))
 
