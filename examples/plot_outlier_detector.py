@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 Flagging outliers and explaining the flags
-=========================================
+==========================================
 
 :class:`~skae.AutoencoderOutlierDetector` trains an autoencoder on normal rows
 and flags the rows it reconstructs badly, with the interface of scikit-learn's

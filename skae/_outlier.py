@@ -168,7 +168,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     autoencoder_ : AutoencoderTransformer
         The autoencoder fitted on the training data.
 
-    feature_scales_ : ndarray of shape (n_features_in_,)
+    feature_scales_ : ndarray of shape (`n_features_in_`,)
         The divisor of each feature's squared error (float64), all equal with
         ``weighting=None``.
 
@@ -324,6 +324,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted detector.
 
+        See Also
+        --------
+        fit_predict : Fit, then label the training rows.
+        AutoencoderTransformer.fit : The autoencoder's training.
+
         Examples
         --------
         >>> from sklearn.datasets import load_digits
@@ -341,6 +346,47 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         )
         self.offset_ = self._offset(self._score_samples(X), sample_weight)
         return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit the detector on X and label the rows of X.
+
+        The same as ``fit(X).predict(X)``, and bitwise identical to it for an
+        int ``random_state``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, mostly normal rows.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row, passed to :meth:`fit`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 for inliers, -1 for outliers.
+
+        See Also
+        --------
+        fit : Train the detector.
+        predict : Label rows with a fitted detector.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skae import AutoencoderOutlierDetector
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> detector = AutoencoderOutlierDetector(contamination=0.1, random_state=0)
+        >>> labels = detector.fit_predict(X)
+        >>> int((labels == -1).sum())  # a tenth of the 178 rows
+        18
+        """
+        # Defined here, rather than inherited from OutlierMixin, for its
+        # documentation; fit validates X and the parameters.
+        return self.fit(X, sample_weight=sample_weight).predict(X)
 
     def _fit_autoencoder(self, X, sample_weight):
         """Validated X and weights, and the autoencoder fitted on them."""
@@ -435,7 +481,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         )
 
     def score_samples(self, X):
-        """Minus each row's scaled reconstruction error and code distance.
+        """Negative scaled reconstruction error and code distance of each row.
 
         Parameters
         ----------
@@ -447,6 +493,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             ``-(reconstruction_errors(X).mean(axis=1) + code_weight *
             code_distances(X))``, float64; the lower, the more abnormal.
+
+        See Also
+        --------
+        decision_function : These scores less ``offset_``.
+        reconstruction_errors : The feature errors behind the scores.
+        code_distances : The code term of the scores.
 
         Examples
         --------
@@ -489,6 +541,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         distances : ndarray of shape (n_samples,)
             Non-negative, float64.
 
+        See Also
+        --------
+        score_samples : The scores this term enters.
+
         Examples
         --------
         >>> from sklearn.datasets import load_wine
@@ -518,6 +574,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             Negative for the rows ``predict`` flags as outliers.
 
+        See Also
+        --------
+        predict : The labels, -1 where this is negative.
+        score_samples : The scores before the threshold.
+
         Examples
         --------
         >>> from sklearn.datasets import load_digits
@@ -542,6 +603,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
             +1 or -1, integers.
+
+        See Also
+        --------
+        decision_function : The scores whose sign gives the labels.
+        fit_predict : Fit, then label the training rows.
 
         Examples
         --------
@@ -574,6 +640,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             reconstructed as on an average training row. Sparse X is made
             dense a chunk of rows at a time, but the result is as large as a
             dense X: pass large sparse data in row chunks.
+
+        See Also
+        --------
+        score_samples : The scores these errors enter.
+        AutoencoderTransformer.reconstruction_errors : The unscaled errors.
 
         Examples
         --------
@@ -616,6 +687,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         self : estimator instance
             The detector.
+
+        See Also
+        --------
+        reconstruction_errors : The method whose output this sets.
 
         Examples
         --------
