@@ -159,21 +159,6 @@ def test_round_trip_is_exact(index, tmp_path):
     assert_identical(loaded, original, "model after more training")
 
 
-def test_trusted_types_are_exactly_those_skops_reports():
-    """SKOPS_TRUSTED_TYPES is the union, over every configuration, of the types
-    skops does not trust by default: a new type in a fitted model's state must
-    be added to it (and reviewed: it is what users are asked to trust).
-    """
-    reported = set()
-    for index in range(len(CONFIGURATIONS)):
-        reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted(index))))
-    for index in range(len(DETECTOR_CONFIGURATIONS)):
-        reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted_detector(index))))
-    assert sorted(reported) == sorted(skae.SKOPS_TRUSTED_TYPES)
-    assert skae.SKOPS_TRUSTED_TYPES == sorted(set(skae.SKOPS_TRUSTED_TYPES))
-    assert "SKOPS_TRUSTED_TYPES" in skae.__all__
-
-
 # The detectors of test_common.py, then each kind of input.
 DETECTOR_CONFIGURATIONS = [(detector, "fit") for detector in DETECTORS] + [
     (AutoencoderOutlierDetector(hidden_layer_sizes=(8,)), how)
@@ -199,6 +184,7 @@ def fitted_detector(index):
     ids=[f"{how}-{detector!r}" for detector, how in DETECTOR_CONFIGURATIONS],
 )
 def test_detector_round_trip_is_exact(index, tmp_path):
+    """The detector, its autoencoder and set_output's setting survive."""
     original = copy.deepcopy(fitted_detector(index))
     sio.dump(original, tmp_path / "detector.skops")
     loaded = sio.load(tmp_path / "detector.skops", trusted=skae.SKOPS_TRUSTED_TYPES)
@@ -208,6 +194,21 @@ def test_detector_round_trip_is_exact(index, tmp_path):
         assert_identical(getattr(loaded, method)(X), getattr(original, method)(X))
     errors = loaded.reconstruction_errors(X)
     assert type(errors) is type(original.reconstruction_errors(X))  # set_output
+
+
+def test_trusted_types_are_exactly_those_skops_reports():
+    """SKOPS_TRUSTED_TYPES is the union, over every configuration, of the types
+    skops does not trust by default: a new type in a fitted model's state must
+    be added to it (and reviewed: it is what users are asked to trust).
+    """
+    reported = set()
+    for index in range(len(CONFIGURATIONS)):
+        reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted(index))))
+    for index in range(len(DETECTOR_CONFIGURATIONS)):
+        reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted_detector(index))))
+    assert sorted(reported) == sorted(skae.SKOPS_TRUSTED_TYPES)
+    assert skae.SKOPS_TRUSTED_TYPES == sorted(set(skae.SKOPS_TRUSTED_TYPES))
+    assert "SKOPS_TRUSTED_TYPES" in skae.__all__
 
 
 def test_pipeline_needs_no_other_type(tmp_path):
