@@ -403,6 +403,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=np.float64, ensure_non_negative=True
                 )
+                if np.all(sample_weight == 1):
+                    # As the autoencoder does: weights of 1 are no weights,
+                    # and give the offset_ of sample_weight=None bitwise.
+                    sample_weight = None
             autoencoder = self._autoencoder(X.shape[1])
             autoencoder.fit(X, sample_weight=sample_weight)
         except BaseException:

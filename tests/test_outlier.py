@@ -150,6 +150,13 @@ def test_sample_weight(digits):
         small().fit(X_train, sample_weight=np.zeros(len(X_train)))
 
 
+def test_unit_weights_are_no_weights(digits, fitted):
+    X_train, X_test, _ = digits
+    ones = small().fit(X_train, sample_weight=np.ones(len(X_train)))
+    assert ones.offset_ == fitted.offset_
+    assert_array_equal(ones.score_samples(X_test), fitted.score_samples(X_test))
+
+
 def test_float32_input(digits):
     X_train, X_test, is_anomaly = digits
     detector = small().fit(X_train.astype(np.float32))
