@@ -23,7 +23,7 @@ detector weighs each feature's error by its error on the training rows.
 # -------------------------
 # Half of the benign tumours train the detectors. The other half, with
 # malignant tumours drawn to make a tenth of the rows, is the new data to
-# screen, the protocol of ``benchmarks/outliers.py``.
+# screen, much as in ``benchmarks/outliers.py``.
 
 import matplotlib.pyplot as plt
 import numpy as np
