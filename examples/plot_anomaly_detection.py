@@ -10,8 +10,9 @@ autoencoder is trained on the digits of nine classes and asked to flag the
 tenth, never seen in training, among held-out digits of all ten; its ROC AUC is
 compared with PCA's, scored both by reconstruction error and by PCA's own
 :meth:`~sklearn.decomposition.PCA.score_samples` (a Gaussian log-likelihood).
-Finally, :meth:`~skae.AutoencoderTransformer.reconstruction_errors` shows which
-pixels of the anomalies are anomalous.
+:class:`~skae.AutoencoderOutlierDetector` then sets a threshold, and
+:meth:`~skae.AutoencoderTransformer.reconstruction_errors` shows which pixels
+of the anomalies are anomalous.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -32,7 +33,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import RocCurveDisplay, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
@@ -120,33 +121,39 @@ plt.show()
 # %%
 # Choosing a threshold
 # --------------------
-# In practice there is no labelled anomaly to compute an AUC: a threshold on
-# ``score_samples`` is set from normal data alone, for instance at the score
-# that 5 % of normal digits fall below. Taking it from the training digits
-# themselves is a trap: the network reconstructs the digits it was trained on
-# better than new ones, so the threshold ends up too strict.
+# In practice there is no labelled anomaly to compute an AUC: a threshold is
+# set from normal data alone. :class:`~skae.AutoencoderOutlierDetector` does
+# it, with scikit-learn's outlier-detector interface: with
+# ``contamination=0.05``, ``predict`` flags (-1) the digits scoring below
+# ``offset_``, the score that 5 % of its training digits fall below. Taking it
+# from the training digits themselves is a trap, though: the network
+# reconstructs the digits it was trained on better than new ones, so the
+# threshold ends up too strict.
 
-ae = autoencoders[digit]
-too_strict = np.percentile(ae.score_samples(X_train[y_train != digit]), 5)
+detector = AutoencoderOutlierDetector(
+    n_components=8, contamination=0.05, random_state=0
+)
+flagged = detector.fit(X_train[y_train != digit]).predict(X_test) == -1
 print(
     "threshold from the training digits: "
-    f"{(scores['autoencoder', digit][~is_anomaly] < too_strict).mean():.1%} "
-    "of held-out normal digits flagged"
+    f"{flagged[~is_anomaly].mean():.1%} of held-out normal digits flagged"
 )
 
 # %%
 # Setting aside a share of the normal training digits, never used by ``fit``,
-# gives a threshold that holds on new data.
+# and setting ``offset_`` to the score 5 % of them fall below gives a
+# threshold that holds on new data.
 
 X_fit, X_calibration = train_test_split(
     X_train[y_train != digit], test_size=0.2, random_state=0
 )
-ae = AutoencoderTransformer(n_components=8, tol=1e-3, random_state=0).fit(X_fit)
-threshold = np.percentile(ae.score_samples(X_calibration), 5)
-flagged = ae.score_samples(X_test) < threshold
-print(f"threshold from set-aside digits: reconstruction MSE > {-threshold:.2f}")
+detector.fit(X_fit)
+detector.offset_ = np.percentile(detector.score_samples(X_calibration), 5)
+flagged = detector.predict(X_test) == -1
+print(f"threshold from set-aside digits: score_samples < {detector.offset_:.2f}")
 print(f"  held-out normal digits flagged: {flagged[~is_anomaly].mean():.1%}")
 print(f"  held-out {digit}s flagged:          {flagged[is_anomaly].mean():.1%}")
+ae = detector.autoencoder_  # the fitted AutoencoderTransformer
 
 # %%
 # Which pixels are anomalous

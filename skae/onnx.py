@@ -4,7 +4,10 @@ Importing this module registers a converter for
 :class:`~skae.AutoencoderTransformer` with skl2onnx, so that
 ``skl2onnx.to_onnx(model, X[:1])`` exports ``transform``, alone or as a step of
 a :class:`~sklearn.pipeline.Pipeline`. :func:`decoder_to_onnx` exports
-``inverse_transform`` as a graph of its own.
+``inverse_transform`` as a graph of its own. A fitted
+:class:`~skae.AutoencoderOutlierDetector` exports as skl2onnx exports
+:class:`~sklearn.ensemble.IsolationForest`: two outputs, ``label`` (``predict``,
+int64 of shape (N, 1)) and ``scores`` (``decision_function``, of shape (N, 1)).
 
 Needs the ``onnx`` extra: ``pip install 'skae[onnx]'`` (skl2onnx; onnxruntime
 to run the graphs).
@@ -20,6 +23,7 @@ try:
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
+        Int64TensorType,
         guess_proto_type,
     )
     from skl2onnx.common.utils import (
@@ -34,6 +38,7 @@ except ImportError as error:
     ) from error
 
 from ._autoencoder import AutoencoderTransformer
+from ._outlier import AutoencoderOutlierDetector
 
 __all__ = ["decoder_to_onnx"]
 
@@ -62,12 +67,14 @@ class _Graph:
         double = isinstance(tensor_type, DoubleTensorType)
         self.dtype = np.float64 if double else np.float32
 
-    def constant(self, seed, value):
-        """The name of a new initializer holding ``value`` in the graph's dtype."""
-        value = np.asarray(value, dtype=self.dtype)
+    def constant(self, seed, value, integer=False):
+        """The name of a new initializer holding ``value`` in the graph's dtype,
+        or int64 if ``integer``."""
+        value = np.asarray(value, dtype=np.int64 if integer else self.dtype)
+        proto_dtype = guess_proto_type(Int64TensorType()) if integer else None
         name = self.scope.get_unique_variable_name(seed)
         self.container.add_initializer(
-            name, self.proto_dtype, list(value.shape), value.ravel()
+            name, proto_dtype or self.proto_dtype, list(value.shape), value.ravel()
         )
         return name
 
@@ -207,6 +214,76 @@ def _convert_transform(scope, operator, container):
     )
 
 
+def _detector_shape(operator):
+    """skl2onnx's shape calculator of the outlier detector.
+
+    (N, n_features) -> labels (N, 1) int64 and scores (N, 1) of the input's
+    float type, as skl2onnx's IsolationForest.
+    """
+    model = operator.raw_operator
+    check_is_fitted(model)
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
+    )
+    input_type = operator.inputs[0].type
+    shape = input_type.shape
+    if len(shape) != 2 or shape[1] not in (None, model.n_features_in_):
+        raise ValueError(
+            f"{operator.type} takes input of shape (n_samples, "
+            f"{model.n_features_in_}), got {shape}."
+        )
+    operator.outputs[0].type = Int64TensorType([shape[0], 1])
+    operator.outputs[1].type = input_type.__class__([shape[0], 1])
+
+
+def _convert_detector(scope, operator, container):
+    """skl2onnx converter of ``predict`` and ``decision_function``.
+
+    ``score_samples`` is ``-(mean(errors / feature_scales_) + code_weight *
+    mean(((Z - code_mean_) / code_scale_) ** 2))``: each mean is a product
+    with a column of weights, which keeps the (N, 1) shape.
+    """
+    model = operator.raw_operator
+    graph = _Graph(scope, container, operator.inputs[0].type)
+    network = model.autoencoder_._network()
+    X = operator.inputs[0].full_name
+    Z = _encode(graph, network, X, None)
+    residual = graph.node("Sub", _decode(graph, network, Z, None), X)
+    feature_weights = 1 / (model.feature_scales_ * model.n_features_in_)
+    errors = graph.node(
+        "MatMul",
+        graph.node("Mul", residual, residual),
+        graph.constant("feature_weights", feature_weights[:, None]),
+    )
+    standard = graph.node(
+        "Mul",
+        graph.node("Sub", Z, graph.constant("code_mean", model.code_mean_)),
+        graph.constant("inverse_code_scale", 1 / model.code_scale_),
+    )
+    n_components = len(model.code_scale_)
+    distances = graph.node(
+        "MatMul",
+        graph.node("Mul", standard, standard),
+        graph.constant(
+            "code_weights", np.full((n_components, 1), model.code_weight / n_components)
+        ),
+    )
+    decision = graph.node(
+        "Sub",
+        graph.constant("minus_offset", [-model.offset_]),
+        graph.node("Add", errors, distances),
+        output=operator.outputs[1].full_name,
+    )
+    graph.node(
+        "Where",
+        graph.node("Less", decision, graph.constant("zero", [0.0])),
+        graph.constant("outlier", [-1], integer=True),
+        graph.constant("inlier", [1], integer=True),
+        output=operator.outputs[0].full_name,
+    )
+
+
 class _Decoder:
     """A fitted model's ``inverse_transform``, as a model skl2onnx converts."""
 
@@ -308,6 +385,12 @@ update_registered_converter(
     "SkaeAutoencoderTransformer",
     _transform_shape,
     _convert_transform,
+)
+update_registered_converter(
+    AutoencoderOutlierDetector,
+    "SkaeAutoencoderOutlierDetector",
+    _detector_shape,
+    _convert_detector,
 )
 update_registered_converter(
     _Decoder,

@@ -2,7 +2,8 @@
 
 Needs the ``onnx`` extra (skl2onnx, onnxruntime). Each graph is run by
 onnxruntime and compared with the estimator: to 1e-9 in float64, and to 1e-5
-times the largest output in float32.
+times the largest output in float32. The outlier detector's graph computes
+``predict`` and ``decision_function``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -22,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._activations import ACTIVATIONS
 
 NEEDS_ONNX = "needs the onnx extra: pip install '.[onnx]'"
@@ -149,6 +150,37 @@ def test_pipeline_with_scikit_learn_steps(X, dtype):
     assert_matches(codes, transformer.transform(X), dtype)
 
 
+@pytest.mark.parametrize("model_dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        dict(weighting=None, code_weight=0.0, contamination=0.2),
+        dict(activation="tanh", autoencoder_params={"output_activation": "logistic"}),
+    ],
+)
+def test_detector_graph_computes_predict_and_decision_function(X, params, model_dtype):
+    detector = AutoencoderOutlierDetector(
+        hidden_layer_sizes=(16,), max_iter=20, random_state=0, **params
+    ).fit(X.astype(model_dtype))
+    X_new = X + np.random.RandomState(0).normal(scale=2, size=X.shape)
+    for dtype in (np.float32, np.float64):
+        X_in = X_new.astype(dtype)
+        session = ort.InferenceSession(
+            to_onnx(detector, X_in[:1]).SerializeToString(),
+            providers=["CPUExecutionProvider"],
+        )
+        assert [output.name for output in session.get_outputs()] == ["label", "scores"]
+        labels, scores = session.run(None, {"X": X_in})
+        decision = detector.decision_function(X_in)
+        assert_matches(scores, decision[:, None].astype(dtype), dtype)
+        assert labels.dtype == np.int64 and labels.shape == (len(X_in), 1)
+        # Rows within float32 round-off of the threshold may go either way.
+        clear = np.abs(decision) > (1e-9 if dtype == np.float64 else 1e-4)
+        assert (labels[:, 0] == -1).any() and (labels[:, 0] == 1).any()
+        assert_array_equal(labels[clear, 0], detector.predict(X_in)[clear])
+
+
 def test_every_activation_has_an_onnx_operator():
     """A new activation fails here until the converter knows it."""
     assert set(skae.onnx._ONNX_ACTIVATIONS) == set(ACTIVATIONS)
@@ -166,6 +198,11 @@ def test_errors(X):
         decoder_to_onnx(ae, np.int64)
     with pytest.raises(ValueError, match=r"\(n_samples, 64\)"):
         to_onnx(ae, X[:1, :10])
+    with pytest.raises(NotFittedError):
+        to_onnx(AutoencoderOutlierDetector(), X[:1])
+    detector = AutoencoderOutlierDetector(hidden_layer_sizes=(8,), max_iter=2).fit(X)
+    with pytest.raises(ValueError, match=r"\(n_samples, 64\)"):
+        to_onnx(detector, X[:1, :10])
 
 
 def test_import_without_skl2onnx_names_the_extra(monkeypatch):

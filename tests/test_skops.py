@@ -22,10 +22,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_common import ESTIMATORS
+from test_common import DETECTORS, ESTIMATORS
 
 import skae
-from skae import AutoencoderTransformer
+from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 
 sio = pytest.importorskip(
     "skops.io", reason="needs the skops extra: pip install '.[skops]'"
@@ -159,6 +159,43 @@ def test_round_trip_is_exact(index, tmp_path):
     assert_identical(loaded, original, "model after more training")
 
 
+# The detectors of test_common.py, then each kind of input.
+DETECTOR_CONFIGURATIONS = [(detector, "fit") for detector in DETECTORS] + [
+    (AutoencoderOutlierDetector(hidden_layer_sizes=(8,)), how)
+    for how in ("float32", "csr", "DataFrame")
+]
+
+
+@cache
+def fitted_detector(index):
+    """Detector configuration ``index`` fitted for a few epochs; do not modify it."""
+    detector, how = DETECTOR_CONFIGURATIONS[index]
+    detector = clone(detector).set_params(max_iter=3, random_state=0)
+    if how == "DataFrame":
+        detector.set_output(transform="pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return detector.fit(training_data(how))
+
+
+@pytest.mark.parametrize(
+    "index",
+    range(len(DETECTOR_CONFIGURATIONS)),
+    ids=[f"{how}-{detector!r}" for detector, how in DETECTOR_CONFIGURATIONS],
+)
+def test_detector_round_trip_is_exact(index, tmp_path):
+    """The detector, its autoencoder and set_output's setting survive."""
+    original = copy.deepcopy(fitted_detector(index))
+    sio.dump(original, tmp_path / "detector.skops")
+    loaded = sio.load(tmp_path / "detector.skops", trusted=skae.SKOPS_TRUSTED_TYPES)
+    assert_identical(loaded, original)
+    X = training_data(DETECTOR_CONFIGURATIONS[index][1])
+    for method in ("predict", "decision_function", "score_samples"):
+        assert_identical(getattr(loaded, method)(X), getattr(original, method)(X))
+    errors = loaded.reconstruction_errors(X)
+    assert type(errors) is type(original.reconstruction_errors(X))  # set_output
+
+
 def test_trusted_types_are_exactly_those_skops_reports():
     """SKOPS_TRUSTED_TYPES is the union, over every configuration, of the types
     skops does not trust by default: a new type in a fitted model's state must
@@ -167,6 +204,8 @@ def test_trusted_types_are_exactly_those_skops_reports():
     reported = set()
     for index in range(len(CONFIGURATIONS)):
         reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted(index))))
+    for index in range(len(DETECTOR_CONFIGURATIONS)):
+        reported |= set(sio.get_untrusted_types(data=sio.dumps(fitted_detector(index))))
     assert sorted(reported) == sorted(skae.SKOPS_TRUSTED_TYPES)
     assert skae.SKOPS_TRUSTED_TYPES == sorted(set(skae.SKOPS_TRUSTED_TYPES))
     assert "SKOPS_TRUSTED_TYPES" in skae.__all__

@@ -20,6 +20,7 @@ GALLERY_ORDER = [
     "plot_denoising.py",
     "plot_regularisers.py",
     "plot_anomaly_detection.py",
+    "plot_outlier_detector.py",
     "plot_generate_digits.py",
     "plot_solvers.py",
 ]
