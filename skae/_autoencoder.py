@@ -920,7 +920,9 @@ class AutoencoderTransformer(
         but with ``early_stopping=True``; ``selection``, the cross-validated
         length of ``early_stopping="auto"``, caps the epochs.
         """
-        if not self._trainable(network) or (selection and not selection.n_epochs):
+        if not self._trainable(network.activations) or (
+            selection and not selection.n_epochs
+        ):
             # A linear autoencoder cannot beat PCA (Eckart-Young), and a
             # correction the held-out rows did not support is not kept: the
             # PCA start is the model.
@@ -943,24 +945,24 @@ class AutoencoderTransformer(
         options = dict(
             corruption=corruption, tied=self.tied_weights, sample_weight=sample_weight
         )
+        # A fold of early_stopping="auto": it trains silently (its epochs are
+        # summed up in one line) and leaves the fitted state alone.
+        fold = rows is not None and rows[1] is None
         run = dict(
             max_iter=max_iter,
-            # The folds of early_stopping="auto" train silently: their epochs
-            # are summed up in one line.
-            verbose=self.verbose and not (rows is not None and rows[1] is None),
+            verbose=self.verbose and not fold,
             fixed_length=selection is not None,
+            fold=fold,
         )
         return solve(
             X, network, history, random_state, incremental, rows, monitor, run,
             options,
         )  # fmt: skip
 
-    def _trainable(self, network):
-        """Whether training can improve on the PCA start of ``network``."""
+    def _trainable(self, activations):
+        """Whether training can improve on a PCA start with these activations."""
         regularised = self.noise is not None or self.sparsity or self.contractive
-        linear = self.loss == "squared_error" and set(network.activations) == {
-            "identity"
-        }
+        linear = self.loss == "squared_error" and set(activations) == {"identity"}
         return regularised or not linear
 
     def _train_lbfgs(
@@ -969,8 +971,8 @@ class AutoencoderTransformer(
     ):  # fmt: skip
         """L-BFGS on the training rows (a copy of them when ``rows`` is given).
 
-        ``run`` holds ``max_iter``, ``verbose`` and ``fixed_length`` (a chosen
-        length, which L-BFGS may still end early by converging).
+        ``run`` holds ``max_iter``, ``verbose``, ``fixed_length`` (a chosen
+        length, which L-BFGS may still end early by converging) and ``fold``.
         """
         if rows is not None:
             X = X[rows[0]]
@@ -997,7 +999,8 @@ class AutoencoderTransformer(
     ):  # fmt: skip
         """Minibatch epochs with Adam or SGD, continuing the optimizer if asked.
 
-        ``run`` holds ``max_iter``, ``verbose`` and ``fixed_length``.
+        ``run`` holds ``max_iter``, ``verbose``, ``fixed_length`` and ``fold``
+        (a fold's optimizer is not kept).
         """
         if incremental and history.n_iter and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
@@ -1032,7 +1035,8 @@ class AutoencoderTransformer(
             rows,
             **options,
         )
-        self._optimizer = optimizer
+        if not run["fold"]:
+            self._optimizer = optimizer
         return network, history
 
     def _select_length(self, X, layers, random_state, sample_weight):
@@ -1042,6 +1046,8 @@ class AutoencoderTransformer(
         from the PCA of those rows, scoring every epoch on its held-out rows
         (:mod:`skae._selection`). None when no fold can be made.
         """
+        if not self._trainable(layers[2]):
+            return None
         monitors = []
         folds = validation_folds(X.shape[0], self.validation_fraction, random_state)
         for train, held_out in folds:
@@ -1053,8 +1059,6 @@ class AutoencoderTransformer(
             axes = principal_axes(stats, self.n_components)
             copies = list(layers[0]), list(layers[1]), layers[2]
             network = self._start(True, X.dtype, stats, axes, copies)
-            if not self._trainable(network):
-                return None
             monitor = HeldOutMonitor(
                 X,
                 held_out,

@@ -127,8 +127,8 @@ class Selection:
 # How many standard errors the held-out gain over the PCA start must exceed.
 # The pooled curve's minimum flatters the correction (it is chosen on the
 # rows that score it), and another sample of held-out rows varies as much
-# again: at 1 and 2 standard errors, iris, diabetes and linnerud came out up
-# to 1.43x PCA on 30 % held out (benchmarks/quality.py).
+# again: with 1 or 2, small sets (iris, diabetes, linnerud) came out worse
+# than PCA on some of benchmarks/quality.py's splits.
 Z_SCORE = 2.5
 
 
