@@ -128,7 +128,7 @@ def continue_training(ae, X):
     """One more step of training as a user would take it, in place."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if hasattr(ae, "partial_fit") and not ae.early_stopping:
+        if hasattr(ae, "partial_fit") and ae.early_stopping is not True:
             ae.partial_fit(X)
         else:
             ae.set_params(warm_start=True, max_iter=2).fit(X)
