@@ -261,7 +261,9 @@ class AutoencoderTransformer(
           every epoch on each fold's held-out rows, the PCA start being epoch
           0, then train that many epochs on all rows. A correction that does
           not lower the held-out error is not kept: the model is then the PCA
-          start. See Notes.
+          start. See Notes. With fewer than 4 rows, or when every fold holds
+          out rows of weight 0 only, there is no fold: ``fit`` then trains as
+          with False.
         - True, MLPRegressor's early stopping: hold out
           ``validation_fraction`` of the rows, stop when their score (the
           negative reconstruction MSE) stops improving, and keep the weights

@@ -20,14 +20,14 @@ from sklearn.model_selection import KFold
 
 from ._training import mean_squared_errors
 
-# Held-out rows over all folds, as far as the data has them. 10-fold
-# cross-validation on iris (105 training rows) and a single 10 % split on
-# 20 000 rows both hold out about this many or more; 300 gives digits (1 257
-# rows) three folds. See benchmarks/quality.py.
+# Held-out rows over all folds, as far as the data has them: one 10 % split
+# of 3 000 rows holds out this many; smaller sets get more folds (three on the
+# digits' 1 257 training rows, every row held out once on iris' 105), larger
+# ones one. See benchmarks/quality.py and benchmarks/selection.py.
 MIN_VALIDATION_ROWS = 300
 
-# The fewest rows that can be split: every fold needs a training row more than
-# its held-out one.
+# Fewer rows make no folds: fit then trains as with early_stopping=False (see
+# AutoencoderTransformer's early_stopping).
 MIN_ROWS = 4
 
 
