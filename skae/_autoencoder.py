@@ -920,7 +920,7 @@ class AutoencoderTransformer(
 
         ``rows`` are (training, validation) row indices of X, the latter None
         but with ``early_stopping=True``; ``selection``, the cross-validated
-        length of ``early_stopping="auto"``, caps the epochs.
+        length of ``early_stopping="auto"``, is the number of epochs to run.
         """
         if not self._trainable(network.activations) or (
             selection and not selection.n_epochs

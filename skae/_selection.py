@@ -119,9 +119,12 @@ class Selection:
     def record(self, history):
         """Write the pooled held-out scores into ``history``, as negative MSE."""
         history.validation_scores = (-self.curve[1:]).tolist()
-        history.best_validation_score = -float(self.curve[self.n_epochs])
-        # Relative reduction of the held-out error against the PCA start.
-        history.validation_gain = float(1 - self.curve[self.n_epochs] / self.curve[0])
+        best, start = self.curve[self.n_epochs], self.curve[0]
+        history.best_validation_score = -float(best)
+        # Relative reduction of the held-out error against the PCA start; a
+        # kept start gains nothing, also when it reconstructs the rows exactly
+        # (start == 0, where the ratio would be 0 / 0).
+        history.validation_gain = float(1 - best / start) if self.n_epochs else 0.0
 
 
 # How many standard errors the held-out gain over the PCA start must exceed.

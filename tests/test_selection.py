@@ -166,3 +166,14 @@ def test_early_stopping_false_trains_on_every_row_without_validation(digits):
         ae.fit(digits)
     assert ae.n_iter_ == 5
     assert ae.validation_scores_ is None and ae.validation_gain_ is None
+
+
+def test_a_kept_start_that_is_exact_gains_nothing():
+    # Held-out rows that the PCA start reconstructs exactly: no 0 / 0.
+    exact = _Curve([0.0, 0.0], [0.0, 0.0], [1, 1])
+    selection = pool([exact])
+    history = type("History", (), {})()
+    with np.errstate(all="raise"):
+        selection.record(history)
+    assert selection.n_epochs == 0
+    assert history.validation_gain == 0.0
