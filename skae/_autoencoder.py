@@ -16,7 +16,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -31,9 +31,18 @@ from ._losses import LOSSES
 from ._network import Network, initialize, layer_activations, layer_units, pack
 from ._noise import Corruption
 from ._optimizers import SGD, Adam
-from ._pca import check_width, merge, moments, principal_axes
+from ._pca import (
+    SCATTER_MAX_FEATURES,
+    SolverOptions,
+    chunk_factor,
+    fit_axes,
+    merge,
+    moments,
+    principal_axes,
+    running,
+)
 from ._penalties import Penalties
-from ._scaling import align_signs, carry_over, make_scales
+from ._scaling import carry_over, make_scales, match_axes
 from ._threads import blas_threads, product_size
 from ._training import (
     CHUNK_ROWS,
@@ -547,7 +556,22 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"mle"}),
+            None,
+        ],
+        "whiten": ["boolean"],
+        "svd_solver": [
+            StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})
+        ],
+        "iterated_power": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -588,8 +612,13 @@ class AutoencoderTransformer(
 
     def __init__(
         self,
-        n_components=2,
+        n_components=None,
         *,
+        whiten=False,
+        svd_solver="auto",
+        iterated_power="auto",
+        n_oversamples=10,
+        power_iteration_normalizer="auto",
         hidden_layer_sizes=(128, 128),
         activation="relu",
         output_activation="identity",
@@ -622,6 +651,11 @@ class AutoencoderTransformer(
         max_fun=15000,
     ):
         self.n_components = n_components
+        self.whiten = whiten
+        self.svd_solver = svd_solver
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -765,7 +799,6 @@ class AutoencoderTransformer(
         if sp.issparse(X):
             # Minibatches are rows: CSR gives them cheaply, without densifying X.
             X = X.tocsr()
-        check_width(X.shape[1])
         sample_weight = _validate_sample_weight(sample_weight, X)
         hidden = self._check_params(X, first_pass, incremental)
         tasks = FitTasks(
@@ -775,8 +808,8 @@ class AutoencoderTransformer(
             "partial_fit" if incremental else "fit",
             1 if incremental else self.max_iter,
         )
-        random_state, layers, history = (
-            self._initial_state(X, hidden) if first_pass else self._current_state()
+        random_state = (
+            check_random_state(self.random_state) if first_pass else self._random_state
         )
         rows = None
         if self.early_stopping and not incremental and self.solver != "lbfgs":
@@ -784,12 +817,20 @@ class AutoencoderTransformer(
             # validation score compares it fairly with every epoch after it.
             rows = validation_split(X.shape[0], self.validation_fraction, random_state)
             _check_split_weights(sample_weight, rows, self.validation_fraction)
-        stats = moments(X, None if rows is None else rows[0], sample_weight)
-        if incremental and not first_pass:
-            # The PCA of every row seen, not of the first chunk alone, which may
-            # be unrepresentative (a sorted file).
-            stats = merge(self._moments, stats)
-        axes = principal_axes(stats, self.n_components)
+        stats, axes = self._pca_start(
+            X,
+            None if rows is None else rows[0],
+            sample_weight,
+            incremental,
+            first_pass,
+            random_state,
+        )
+        n_components = axes.components.shape[0]
+        if first_pass:
+            layers, history = self._initial_state(X, hidden, n_components, random_state)
+        else:
+            self._check_architecture(X, hidden, n_components)
+            layers, history = self._current_state()
         network = self._start(first_pass, X.dtype, stats, axes, layers)
         monitor = tasks.monitor(stats, axes)
         with blas_threads(product_size(layers[0], self._step_rows(X.shape[0]))):
@@ -808,20 +849,78 @@ class AutoencoderTransformer(
         tasks.end()
         return self
 
-    def _initial_state(self, X, hidden):
-        """New random state, layers ``(coefs, intercepts, activations)``, history."""
-        random_state = check_random_state(self.random_state)
+    def _pca_start(self, X, rows, sample_weight, incremental, first_pass, random_state):
+        """The :class:`Moments` and :class:`PrincipalAxes` the network starts from.
+
+        ``fit`` computes them as PCA does, with its ``svd_solver``;
+        ``partial_fit`` merges the chunk's into those of every row seen
+        before, not of the first chunk alone, which may be unrepresentative
+        (a sorted file): the exact scatter of narrow data, a low-rank running
+        PCA of wide data, as IncrementalPCA keeps.
+        """
+        options = SolverOptions(
+            self.iterated_power,
+            self.n_oversamples,
+            self.power_iteration_normalizer,
+            random_state,
+        )
+        if not incremental:
+            return fit_axes(
+                X, self.n_components, self.svd_solver, options, rows, sample_weight
+            )
+        n_components = self._incremental_width(X, first_pass)
+        wide = X.shape[1] > SCATTER_MAX_FEATURES
+        # Twice the code width, and ten more: what the later chunks may move
+        # into the top axes.
+        rank = min(X.shape[1], 2 * n_components + 10)
+        stats = moments(X, None, sample_weight, scatter=not wide)
+        if wide:
+            stats.factor = chunk_factor(X, stats, rank, options, sample_weight)
+        if not first_pass:
+            stats = merge(running(self._moments, wide, rank), stats, rank)
+        return stats, principal_axes(stats, n_components)
+
+    def _incremental_width(self, X, first_pass):
+        """The code width of ``partial_fit``: fixed by its first call.
+
+        As in IncrementalPCA: an int, or None for ``min(n_samples,
+        n_features)`` of the first chunk.
+        """
+        if not first_pass:
+            # A changed int is refused as a changed architecture.
+            if isinstance(self.n_components, Integral):
+                return self.n_components
+            return self.n_components_
+        if self.n_components is None:
+            return min(X.shape)
+        if not isinstance(self.n_components, Integral):
+            raise ValueError(
+                f"partial_fit cannot take n_components={self.n_components!r}: "
+                "the code width is fixed by the first chunk, before the "
+                "spectrum of the data is known. Pass an int (or None), as "
+                "IncrementalPCA takes, or train with fit."
+            )
+        if self.n_components > X.shape[1]:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"n_features={X.shape[1]} for partial_fit: pass a smaller "
+                "n_components."
+            )
+        return self.n_components
+
+    def _initial_state(self, X, hidden, n_components, random_state):
+        """New layers ``(coefs, intercepts, activations)`` and history."""
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
         )
-        units = layer_units(X.shape[1], hidden, self.n_components)
+        units = layer_units(X.shape[1], hidden, n_components)
         coefs, intercepts = initialize(
             units, activations, X.dtype, random_state, self.tied_weights
         )
-        return random_state, (coefs, intercepts, activations), History()
+        return (coefs, intercepts, activations), History()
 
     def _current_state(self):
-        """The fitted random state, layers and history, to continue from."""
+        """The fitted layers and history, to continue from."""
         history = History(
             **{
                 name: copy.copy(getattr(self, name + "_"))
@@ -831,7 +930,7 @@ class AutoencoderTransformer(
         # New lists of the same arrays: neither the solvers nor carry_over
         # write into the arrays, so a diverging fit leaves the model intact.
         layers = list(self.coefs_), list(self.intercepts_), self._layer_activations
-        return self._random_state, layers, history
+        return layers, history
 
     def _start(self, first_pass, dtype, stats, axes, layers):
         """The :class:`Network` to train: PCA's paths and the corrections so far."""
@@ -840,17 +939,20 @@ class AutoencoderTransformer(
         if first_pass:
             scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
         else:
-            # Keep the codes' orientation and the logistic output's range, and
+            # Keep each correction with the axis it was learnt for (the axes
+            # may swap places and signs) and the logistic output's range, and
             # re-express the corrections in the new scales.
-            components = align_signs(components, self.components_)
             old = self._scales
+            n_hidden = len(coefs) // 2 - 1
+            components, old = match_axes(
+                components, self.components_, coefs, intercepts, n_hidden, old
+            )
             output_range = None
             if old.output_offset is not None:
                 output_range = old.output_offset, old.output_scale
             scales = make_scales(
                 axes, stats, self.loss, self.output_activation, dtype, output_range
             )
-            n_hidden = len(coefs) // 2 - 1
             carry_over(coefs, intercepts, n_hidden, (self.mean_, old), (mean, scales))
         components = components.astype(dtype)
         return Network(mean, components, coefs, intercepts, activations, scales)
@@ -872,7 +974,10 @@ class AutoencoderTransformer(
         linear = self.loss == "squared_error" and set(network.activations) == {
             "identity"
         }
-        if linear and not regularised:
+        # The start reconstructs the training data exactly when the codes span
+        # them (pca_mse is then 0).
+        exact = network.linear_decoder and network.scales.pca_mse == 0
+        if (linear or exact) and not regularised:
             # A linear autoencoder cannot beat PCA (Eckart-Young), so the start
             # is the optimum: nothing to train.
             history.loss = history.best_loss = network.scales.pca_mse
@@ -944,7 +1049,7 @@ class AutoencoderTransformer(
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
         for name, value in vars(history).items():
             setattr(self, name + "_", value)
-        self.n_components_ = self.n_components
+        self.n_components_ = network.components.shape[0]
         self.mean_, self.components_ = network.mean, network.components
         self.explained_variance_ = axes.explained_variance.astype(dtype)
         self.explained_variance_ratio_ = axes.explained_variance_ratio.astype(dtype)
@@ -953,6 +1058,17 @@ class AutoencoderTransformer(
         self.n_samples_ = stats.n_samples
         self._layer_activations, self._scales = network.activations, network.scales
         self._moments = stats
+
+    def _whitening(self):
+        """What ``whiten`` divides the codes by: their training standard deviations.
+
+        None without ``whiten``. As PCA's, floored at the dtype's eps: an axis
+        of no variance (beyond the data's rank) gives codes of 0, not NaN.
+        """
+        if not self.whiten:
+            return None
+        scale = np.sqrt(self.explained_variance_)
+        return np.maximum(scale, np.finfo(scale.dtype).eps)
 
     def _network(self):
         """The fitted model, assembled from the public fitted attributes."""
@@ -999,23 +1115,25 @@ class AutoencoderTransformer(
                 "partial_fit does not support early_stopping=True: set "
                 "early_stopping=False or train with fit."
             )
-        if not first_pass:
-            expected = layer_units(X.shape[1], hidden, self.n_components)
-            fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-            activations = layer_activations(
-                len(hidden), self.activation, self.output_activation
-            )
-            if expected != fitted or activations != self._layer_activations:
-                raise ValueError(
-                    f"Cannot continue training a network of layer widths {fitted} "
-                    f"and activations {self._layer_activations} with "
-                    f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
-                    f"n_components={self.n_components!r}, "
-                    f"activation={self.activation!r} and "
-                    f"output_activation={self.output_activation!r}: restore them, "
-                    "or start a new network with fit and warm_start=False."
-                )
         return hidden
+
+    def _check_architecture(self, X, hidden, n_components):
+        """Refuse to continue training a network of another shape."""
+        expected = layer_units(X.shape[1], hidden, n_components)
+        fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        activations = layer_activations(
+            len(hidden), self.activation, self.output_activation
+        )
+        if expected != fitted or activations != self._layer_activations:
+            raise ValueError(
+                f"Cannot continue training a network of layer widths {fitted} "
+                f"and activations {self._layer_activations} with "
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
+                f"n_components={self.n_components!r}, "
+                f"activation={self.activation!r} and "
+                f"output_activation={self.output_activation!r}: restore them, "
+                "or start a new network with fit and warm_start=False."
+            )
 
     def _make_optimizer(self, params):
         """A fresh optimizer for the parameter arrays."""
@@ -1090,7 +1208,9 @@ class AutoencoderTransformer(
         True
         """
         check_is_fitted(self)
-        return encode(self._validate_X(X), self._network())
+        Z = encode(self._validate_X(X), self._network())
+        whitening = self._whitening()
+        return Z if whitening is None else Z / whitening
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
@@ -1136,6 +1256,9 @@ class AutoencoderTransformer(
                 f"X has {Z.shape[1]} columns, but inverse_transform expects codes of "
                 f"n_components_={self.n_components_} columns."
             )
+        whitening = self._whitening()
+        if whitening is not None:
+            Z = Z * whitening.astype(Z.dtype)
         return decode(Z, self._network())
 
     def score_samples(self, X):

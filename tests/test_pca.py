@@ -5,12 +5,12 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.decomposition import PCA
 
 import skae._pca
+from skae import AutoencoderTransformer
 from skae._pca import (
-    check_width,
     merge,
     moments,
     principal_axes,
@@ -90,12 +90,6 @@ def test_one_sample_gives_finite_axes():
     axes = principal_axes(moments(np.array([[1.0, 2.0, 3.0]])), 2)
     for value in vars(axes).values():
         assert np.all(np.isfinite(value))
-
-
-def test_too_wide_data_is_refused_with_the_limit():
-    with pytest.raises(ValueError, match="at most 2048 features"):
-        check_width(2049)
-    check_width(2048)
 
 
 # --- sample weights: frequency weights, a weight of k is k copies of the row ------
@@ -220,3 +214,141 @@ def test_weights_summing_to_one_give_the_weighted_variance(X, weights):
     assert (
         axes.noise_variance == principal_axes(moments(X[weights > 0]), 6).noise_variance
     )
+
+
+# --- the PCA drop-in: n_components as PCA takes it ---------------------------------
+
+
+def linear(n_components=None, **params):
+    """A linear network: PCA itself, which fit computes without training."""
+    return AutoencoderTransformer(n_components, hidden_layer_sizes=(), **params)
+
+
+def assert_same_pca(ae, pca, rtol=1e-7):
+    """The PCA attributes of ``ae`` are ``pca``'s, each axis up to its sign."""
+    assert ae.n_components_ == pca.n_components_
+    for name in ("explained_variance_", "explained_variance_ratio_", "mean_"):
+        assert_allclose(getattr(ae, name), getattr(pca, name), rtol=rtol, atol=1e-10)
+    # Beyond the data's rank PCA's axes are any basis of the null space, ours 0.
+    rank = ae.explained_variance_ > 0
+    assert np.all(pca.explained_variance_[~rank] < 1e-12)
+    assert np.all(ae.components_[~rank] == 0)
+    assert_allclose(
+        np.abs(ae.components_[rank]), np.abs(pca.components_[rank]), atol=1e-6
+    )
+    assert_allclose(ae.noise_variance_, pca.noise_variance_, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_components", [5, 0.8, 0.95, None, "mle"])
+def test_n_components_is_chosen_as_pca_chooses_it(digits, n_components):
+    ae = linear(n_components).fit(digits)
+    pca = PCA(n_components).fit(digits)
+    assert_same_pca(ae, pca)
+    assert ae.n_iter_ == 0
+    # With hidden layers the width chosen is the same.
+    deep = AutoencoderTransformer(n_components, max_iter=2, random_state=0)
+    assert deep.fit(digits).n_components_ == pca.n_components_
+
+
+def test_the_default_is_pca_and_trains_nothing(digits):
+    # AutoencoderTransformer() is PCA(): every component, reconstructing the
+    # training data exactly, with nothing left for the correction to learn.
+    ae = AutoencoderTransformer().fit(digits)
+    pca = PCA().fit(digits)
+    assert ae.n_components_ == min(digits.shape) == pca.n_components_
+    assert ae.n_iter_ == 0 and ae.loss_curve_ == []
+    assert_allclose(ae.explained_variance_ratio_, pca.explained_variance_ratio_, atol=1e-12)
+    assert_allclose(ae.inverse_transform(ae.transform(digits)), digits, atol=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_codes_spanning_the_data_train_nothing():
+    # Rank 3 in 6 columns: 3 codes already reconstruct every row, and the
+    # components beyond the rank are zero rows, as the docs say.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 6)) + 5
+    ae = AutoencoderTransformer(5, random_state=0).fit(X)
+    assert ae.n_iter_ == 0
+    assert np.all(ae.components_[3:] == 0) and np.all(ae.explained_variance_[3:] == 0)
+    assert_allclose(ae.components_[:3] @ ae.components_[:3].T, np.eye(3), atol=1e-12)
+    assert_allclose(ae.inverse_transform(ae.transform(X)), X, atol=1e-9)
+    # Fewer codes than the rank train as before.
+    assert AutoencoderTransformer(2, max_iter=3, random_state=0).fit(X).n_iter_ == 3
+
+
+@pytest.mark.parametrize(
+    "params, shape, message",
+    [
+        (dict(n_components=7), (5, 10), r"n_components=7 must be between 1 and "),
+        (dict(n_components=11), (50, 10), r"min\(n_samples, n_features\)=10"),
+        (
+            dict(n_components=0.9, svd_solver="randomized"),
+            (50, 10),
+            "n_components=0.9 is chosen from the whole spectrum",
+        ),
+        (dict(n_components="mle"), (5, 10), "n_components='mle' is only supported"),
+        (
+            dict(n_components=9, svd_solver="arpack"),
+            (50, 9),
+            "min\\(n_samples, n_features\\)=9 minus 1",
+        ),
+    ],
+)
+def test_n_components_that_pca_refuses_are_refused(params, shape, message):
+    X = np.random.RandomState(0).normal(size=shape)
+    with pytest.raises(ValueError, match=message):
+        AutoencoderTransformer(**params).fit(X)
+    with pytest.raises(ValueError):
+        PCA(**params).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_failed_refit_leaves_the_model_as_it_was(digits):
+    ae = AutoencoderTransformer(3, max_iter=2, random_state=0).fit(digits)
+    before = ae.transform(digits)
+    with pytest.raises(ValueError, match="n_components=70"):
+        ae.set_params(n_components=70).fit(digits)
+    assert_array_equal(ae.transform(digits), before)
+
+
+def test_partial_fit_takes_an_int_or_none_as_incremental_pca(digits):
+    ae = AutoencoderTransformer(random_state=0).partial_fit(digits[:40])
+    assert ae.n_components_ == 40  # min(n_samples, n_features) of the first chunk
+    ae.partial_fit(digits[40:100])
+    assert ae.n_components_ == 40
+    with pytest.raises(ValueError, match="partial_fit cannot take n_components=0.9"):
+        AutoencoderTransformer(0.9).partial_fit(digits)
+    with pytest.raises(ValueError, match="at most n_features=64"):
+        AutoencoderTransformer(65).partial_fit(digits)
+
+
+# --- whiten --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_whitened_linear_network_is_whitened_pca(digits, dtype):
+    X = digits.astype(dtype)
+    ae = linear(5, whiten=True).fit(X)
+    pca = PCA(5, whiten=True).fit(X)
+    Z, Z_pca = ae.transform(X), pca.transform(X)
+    assert Z.dtype == dtype
+    signs = np.sign(np.sum(Z * Z_pca, axis=0))
+    rtol = 1e-9 if dtype == np.float64 else 1e-3
+    assert_allclose(Z * signs, Z_pca, rtol=rtol, atol=rtol * np.abs(Z_pca).max())
+    assert_allclose(Z.var(axis=0, ddof=1), 1, rtol=rtol)
+    assert_allclose(ae.inverse_transform(Z), pca.inverse_transform(Z_pca), atol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_whitening_is_undone_exactly_and_changes_nothing_else(digits):
+    params = dict(n_components=4, hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    plain = AutoencoderTransformer(**params).fit(digits)
+    white = AutoencoderTransformer(whiten=True, **params).fit(digits)
+    Z = white.transform(digits)
+    assert_allclose(Z * np.sqrt(white.explained_variance_), plain.transform(digits))
+    assert_allclose(white.inverse_transform(Z), plain.inverse_transform(plain.transform(digits)))
+    assert white.score(digits) == plain.score(digits)
+    # Codes of the axes beyond the data's rank are 0, not NaN.
+    full = linear(64, whiten=True).fit(digits)
+    assert np.all(np.isfinite(full.transform(digits)))
