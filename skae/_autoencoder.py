@@ -90,6 +90,20 @@ def _validate_sample_weight(sample_weight, X):
     return sample_weight
 
 
+def _stored_values(X):
+    """The entries of X whose range is checked: dense X, or sparse X's stored ones.
+
+    A sparse matrix may store an entry as several duplicates, which count
+    summed (as ``toarray`` gives them): those of a canonical copy are checked.
+    """
+    if not sp.issparse(X):
+        return X
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X.data
+
+
 def _check_split_weights(sample_weight, rows, validation_fraction):
     """Refuse an early-stopping split that leaves one side with zero weight."""
     if sample_weight is None:
@@ -1097,7 +1111,7 @@ class AutoencoderTransformer(
                     "output_activation='logistic' (got "
                     f"output_activation={self.output_activation!r})."
                 )
-            values = X.data if sp.issparse(X) else X
+            values = _stored_values(X)
             if values.size and (values.min() < 0 or values.max() > 1):
                 raise ValueError(
                     "loss='log_loss' needs data in [0, 1], got values in "

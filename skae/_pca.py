@@ -184,17 +184,17 @@ def choose_solver(svd_solver, shape, sparse, n_components):
     """The solver ``svd_solver="auto"`` stands for, as PCA chooses it.
 
     As PCA, the covariance for tall narrow data, a full SVD for small data or
-    when the whole spectrum decides ``n_components``, randomized otherwise.
-    Unlike PCA, sparse X of at most ``SCATTER_MAX_FEATURES`` columns takes the
-    covariance too (computed from dense chunks of rows, exactly as dense X),
-    so that sparse and dense data give the same PCA; wider sparse X takes
-    ARPACK, as PCA.
+    when the whole spectrum decides ``n_components``, randomized otherwise,
+    and ARPACK for sparse X. Unlike PCA, the covariance is taken by any data,
+    dense or sparse, of at most ``SCATTER_MAX_FEATURES`` columns and at least
+    as many rows (not ten times as many): it is computed in float64 from
+    centred chunks of rows, so that sparse and dense data, float32 or
+    float64, give the same PCA to float64 round-off.
     """
     if svd_solver != "auto":
         return svd_solver
     n_samples, n_features = shape
-    narrow = n_features <= SCATTER_MAX_FEATURES
-    if narrow and (sparse or n_samples >= 10 * n_features):
+    if n_features <= SCATTER_MAX_FEATURES and n_samples >= n_features:
         return "covariance_eigh"
     if sparse:
         return "arpack"

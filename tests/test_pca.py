@@ -352,3 +352,76 @@ def test_whitening_is_undone_exactly_and_changes_nothing_else(digits):
     # Codes of the axes beyond the data's rank are 0, not NaN.
     full = linear(64, whiten=True).fit(digits)
     assert np.all(np.isfinite(full.transform(digits)))
+
+
+# --- defects of the PCA path ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make_X",
+    [
+        # A large common offset in float32, which the uncentred sparse scatter
+        # accumulated in float32 rotated the components.
+        lambda rng: (1000 + rng.normal(size=(50, 6))).astype(np.float32),
+        # One column offset by 1e8 in float64.
+        lambda rng: rng.normal(size=(50, 6)) + [0, 0, 1e8, 0, 0, 0],
+        # float32 values near 1e19, whose squares overflow float32 summed.
+        lambda rng: (rng.normal(size=(50, 6)) * 1e19).astype(np.float32),
+    ],
+)
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_sparse_input_gives_the_pca_of_the_same_data_dense(rng, make_X, container):
+    X = make_X(rng)
+    dense = linear(2).fit(X)
+    sparse = linear(2).fit(container(X))
+    for name in ("mean_", "explained_variance_", "components_"):
+        assert_allclose(getattr(sparse, name), getattr(dense, name), rtol=1e-6)
+    assert np.isfinite(sparse.score(container(X)))
+    # And the PCA of the data in float64 (to float32 round-off for float32).
+    pca = PCA(2, svd_solver="full").fit(X.astype(np.float64))
+    assert_allclose(dense.explained_variance_, pca.explained_variance_, rtol=1e-5)
+
+
+def test_log_loss_range_counts_duplicate_entries_summed():
+    # Two stored entries of 0.6 at the same place are one entry of 1.2.
+    X = sp.csr_matrix(
+        (np.array([0.6, 0.6, 0.5]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+        shape=(2, 2),
+    )
+    assert X.toarray()[0, 0] == pytest.approx(1.2)
+    ae = AutoencoderTransformer(1, output_activation="logistic", loss="log_loss")
+    with pytest.raises(ValueError, match="needs data in \\[0, 1\\]"):
+        ae.fit(X)
+    assert not X.has_canonical_format  # the user's matrix is left as it was
+
+
+def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
+    rng, monkeypatch
+):
+    # A sorted file: the first chunk spreads most along the first column, the
+    # second so much more along the second that the two axes swap places.
+    first = rng.normal(size=(200, 4)) * [3.0, 1.0, 0.3, 0.1]
+    second = rng.normal(size=(200, 4)) * [3.0, 100.0, 0.3, 0.1]
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(8,), batch_size=20, random_state=0)
+    for _ in range(10):
+        ae.partial_fit(first)
+    assert np.abs(ae.components_[0, 0]) > 0.99
+    code_layer = ae.coefs_[1].copy()
+    # No training in the next call: only what the refitted start does to the
+    # correction is left to see.
+    monkeypatch.setattr(
+        AutoencoderTransformer, "_train", lambda self, X, network, history, *_: (
+            network,
+            history,
+        )
+    )
+    ae.partial_fit(second[:20])
+    assert np.abs(ae.components_[0, 1]) > 0.99  # the axes swapped
+
+    def cosine(a, b):
+        return abs(a @ b) / np.linalg.norm(a) / np.linalg.norm(b)
+
+    # The code unit of each axis moved with it (rescaled to the new scales).
+    for new, old in ((0, 1), (1, 0)):
+        assert cosine(ae.coefs_[1][:, new], code_layer[:, old]) > 1 - 1e-12
+        assert cosine(code_layer[:, new], code_layer[:, old]) < 1 - 1e-3
