@@ -892,7 +892,7 @@ class AutoencoderTransformer(
             stats.factor = chunk_factor(X, stats, rank, options, sample_weight)
         if not first_pass:
             stats = merge(running(self._moments, wide, rank), stats, rank)
-        return stats, principal_axes(stats, n_components)
+        return stats, principal_axes(stats, n_components, eps=np.finfo(X.dtype).eps)
 
     def _incremental_width(self, X, first_pass):
         """The code width of ``partial_fit``: fixed by its first call.

@@ -87,14 +87,30 @@ def variance_denominator(n_samples):
     return max(n_samples - 1, min(n_samples, 1))
 
 
+def _scatter(centred, dtype):
+    """``centred.T @ centred`` in float64, its product computed in ``dtype``.
+
+    float32 data's product is computed in float32, as PCA's (twice as fast),
+    scaled by a power of two (exact) where its squares would overflow.
+    """
+    if dtype == np.float64:
+        return centred.T @ centred
+    peak = float(np.abs(centred).max()) if centred.size else 0.0
+    scale = 2.0 ** np.ceil(np.log2(peak)) if peak > 2.0**50 else 1.0
+    part = (centred / scale).astype(dtype)
+    return (part.T @ part).astype(np.float64) * scale**2
+
+
 def _chunk_moments(part, weights, scatter):
     """:class:`Moments` of one chunk of rows, dense or CSR/CSC, in float64.
 
     A dense chunk (a sparse one when ``scatter`` is wanted, which only narrow
     data ask for) is centred before anything is squared, in float64: the
     uncentred sums of squares lose every digit of a column offset by 1e8, and
-    overflow float32 near 1e19.
+    overflow float32 near 1e19. Only the scatter's product is computed in the
+    dtype of the data (:func:`_scatter`).
     """
+    dtype = part.dtype
     n_rows = part.shape[0]
     n_samples = n_rows if weights is None else float(weights.sum())
     low, high = (
@@ -118,7 +134,7 @@ def _chunk_moments(part, weights, scatter):
     sum_squares = np.einsum("ij,ij->j", centred, centred)
     stats = Moments(n_samples, mean, sum_squares, low, high, n_rows)
     if scatter:
-        stats.scatter = centred.T @ centred
+        stats.scatter = _scatter(centred, dtype)
     return stats
 
 
@@ -287,7 +303,9 @@ def _axes(variance, vectors, stats, n_components, solver, eps):
     column_variance = stats.sum_squares / denominator
     total = float(column_variance.sum())
     largest = variance.max() if variance.size else 0.0
-    negligible = largest * max(n_samples, n_features) * eps
+    # Round-off of variances computed in precision eps: a few eps of the
+    # largest per axis that can hold some.
+    negligible = largest * bound * eps
     k = _n_components(
         n_components, variance, total, n_samples, n_features, solver, negligible
     )
@@ -320,29 +338,31 @@ def _axes(variance, vectors, stats, n_components, solver, eps):
     )
 
 
-def principal_axes(stats, n_components, solver="covariance_eigh"):
+def principal_axes(stats, n_components, solver="covariance_eigh", eps=None):
     """The :class:`PrincipalAxes` of ``stats``, from its scatter or its factor.
 
     ``n_components`` is anything PCA takes; an int asks only for the top of
-    the scatter's spectrum, which is cheaper than all of it.
+    the scatter's spectrum, which is cheaper than all of it. ``eps`` is the
+    precision the scatter was computed in (float64's by default).
     """
+    eps = np.finfo(np.float64).eps if eps is None else eps
     n_features = stats.mean.shape[0]
     if stats.scatter is None:
         _, singular_values, vt = linalg.svd(stats.factor, full_matrices=False)
         variance = singular_values**2 / variance_denominator(stats.n_samples)
-        return _axes(variance, vt, stats, n_components, solver, np.finfo(float).eps)
+        return _axes(variance, vt, stats, n_components, solver, eps)
     # Symmetrised: merges add outer products, which round-off leaves uneven.
     scatter = (stats.scatter + stats.scatter.T) / 2
     subset = None
     if isinstance(n_components, Integral) and n_components < n_features:
         subset = [n_features - n_components, n_features - 1]
-    eigenvalues, vectors = linalg.eigh(scatter, subset_by_index=subset)
+    # LAPACK's "evx" finds a few eigenpairs several times faster than "evr".
+    driver = None if subset is None else "evx"
+    eigenvalues, vectors = linalg.eigh(scatter, subset_by_index=subset, driver=driver)
     variance = np.clip(eigenvalues[::-1], 0, None) / variance_denominator(
         stats.n_samples
     )
-    return _axes(
-        variance, vectors[:, ::-1].T, stats, n_components, solver, np.finfo(float).eps
-    )
+    return _axes(variance, vectors[:, ::-1].T, stats, n_components, solver, eps)
 
 
 def centred_operator(X, mean, weights=None):
@@ -450,7 +470,8 @@ def fit_axes(X, n_components, svd_solver, options, rows=None, sample_weight=None
     stats = moments(X, rows, sample_weight, scatter=scatter)
     check_n_components(n_components, solver, stats.n_rows, X.shape[1])
     if scatter:
-        return stats, principal_axes(stats, n_components, solver)
+        eps = np.finfo(X.dtype).eps
+        return stats, principal_axes(stats, n_components, solver, eps)
     weights = _row_weights(X.shape[0], rows, sample_weight)
     if solver == "full":
         centred = _centred_copy(X, stats.mean, rows, sample_weight)
