@@ -427,3 +427,65 @@ def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
     for new, old in ((0, 1), (1, 0)):
         assert cosine(ae.coefs_[1][:, new], code_layer[:, old]) > 1 - 1e-12
         assert cosine(code_layer[:, new], code_layer[:, old]) < 1 - 1e-3
+
+
+# --- any width -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """300 rows of 1500 columns (wider than the scatter is kept for), rank 10 + noise."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 1500)) * np.linspace(1, 3, 10)[
+        :, None
+    ].mean()
+    return X + 0.1 * rng.normal(size=X.shape) + 50
+
+
+@pytest.mark.parametrize(
+    "svd_solver, container",
+    [
+        ("auto", np.asarray),
+        ("randomized", np.asarray),
+        ("arpack", np.asarray),
+        ("full", np.asarray),
+        ("auto", sp.csr_matrix),
+        ("randomized", sp.csr_matrix),
+    ],
+)
+def test_wide_data_start_is_pcas_without_the_scatter(wide, svd_solver, container):
+    ae = linear(5, svd_solver=svd_solver, random_state=0).fit(container(wide))
+    pca = PCA(5, svd_solver="full").fit(wide)
+    assert_allclose(ae.explained_variance_, pca.explained_variance_, rtol=1e-6)
+    assert_allclose(np.abs(ae.components_ @ pca.components_.T), np.eye(5), atol=1e-6)
+    assert ae._moments.scatter is None
+    assert ae.score(container(wide)) == pytest.approx(
+        -np.mean((pca.inverse_transform(pca.transform(wide)) - wide) ** 2), rel=1e-6
+    )
+
+
+def test_full_solver_refuses_sparse_input(wide):
+    with pytest.raises(ValueError, match="svd_solver='full' needs dense X"):
+        linear(5, svd_solver="full").fit(sp.csr_matrix(wide))
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_wide_partial_fit_keeps_a_low_rank_running_pca(wide, container):
+    ae = linear(5, random_state=0)
+    for rows in np.array_split(np.arange(300), 4):
+        ae.partial_fit(container(wide[rows]))
+    assert ae._moments.scatter is None
+    assert ae._moments.factor.shape[0] <= 2 * 5 + 10
+    pca = PCA(5, svd_solver="full").fit(wide)
+    # IncrementalPCA's low-rank merge, with room for 20 axes, is this close.
+    assert_allclose(ae.explained_variance_, pca.explained_variance_, rtol=1e-3)
+    assert_allclose(ae.mean_, pca.mean_, rtol=1e-12)
+
+
+def test_weighted_wide_start_equals_repeated_rows(wide):
+    weights = np.random.RandomState(1).randint(0, 3, size=300).astype(float)
+    weighted = linear(4, svd_solver="arpack", random_state=0)
+    weighted.fit(wide, sample_weight=weights)
+    repeated = PCA(4, svd_solver="full").fit(wide.repeat(weights.astype(int), axis=0))
+    assert_allclose(weighted.explained_variance_, repeated.explained_variance_, rtol=1e-8)
+    assert_allclose(weighted.mean_, repeated.mean_, rtol=1e-12)
