@@ -147,8 +147,52 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-    n_components : int, default=2
-        Number of units in the code, the width of ``transform``'s output.
+    n_components : int, float, "mle" or None, default=None
+        Number of units in the code, the width of ``transform``'s output,
+        chosen as :class:`~sklearn.decomposition.PCA` chooses it:
+
+        - an int >= 1, at most ``min(n_samples, n_features)`` (strictly less
+          with ``svd_solver="arpack"``)
+        - a float in (0, 1): the fewest principal axes whose explained
+          variance ratio exceeds it (``svd_solver`` "auto", "full" or
+          "covariance_eigh")
+        - None: ``min(n_samples, n_features)`` (one less with "arpack"): the
+          codes span the training data, the PCA start reconstructs it exactly
+          and ``fit`` trains nothing, as ``PCA()`` is a drop-in for
+        - "mle": Minka's estimate, as PCA's (``n_samples >= n_features``)
+
+        ``partial_fit`` takes an int (at most ``n_features``) or None (then
+        ``min(n_samples, n_features)`` of its first chunk), as
+        IncrementalPCA. ``n_components_`` is the width chosen.
+
+    whiten : bool, default=False
+        Whether ``transform`` divides each code by the standard deviation of
+        its principal axis on the training data, ``sqrt(explained_variance_)``
+        (floored at the dtype's eps, as PCA's), for codes of unit variance;
+        ``inverse_transform`` multiplies them back, exactly. Training and
+        ``score`` are unchanged.
+
+    svd_solver : {"auto", "full", "covariance_eigh", "arpack", "randomized"}, \
+            default="auto"
+        How the PCA start is computed, with PCA's meaning. "auto" chooses as
+        PCA does, except that any data of at most 1000 columns and at least as
+        many rows, dense or sparse, takes "covariance_eigh" (in float64 from
+        centred chunks, so that sparse and dense data give the same start),
+        and sparse data wider than that "arpack". "full" needs dense X;
+        "randomized" also takes sparse X. ARPACK runs with PCA's default
+        tolerance, 0: ``tol`` is training's.
+
+    iterated_power : int or "auto", default="auto"
+        Power iterations of the randomized solver, as PCA's. Only used when
+        the start is "randomized".
+
+    n_oversamples : int, default=10
+        Extra random vectors of the randomized solver, as PCA's. Only used
+        when the start is "randomized".
+
+    power_iteration_normalizer : {"auto", "QR", "LU", "none"}, default="auto"
+        Normaliser of the randomized solver's power iterations, as PCA's.
+        Only used when the start is "randomized".
 
     hidden_layer_sizes : array-like of int, default=(128, 128)
         Widths of the encoder's hidden layers, from the input towards the code; the
@@ -247,7 +291,8 @@ class AutoencoderTransformer(
         ``solver="sgd"`` or ``"adam"``.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the shuffling and the validation split.
+        Seeds the weight initialisation, the shuffling, the validation split
+        and the PCA start's "arpack" and "randomized" solvers.
         Pass an int for bitwise-reproducible results across calls.
         See :term:`Glossary <random_state>`.
 
@@ -304,7 +349,7 @@ class AutoencoderTransformer(
     Attributes
     ----------
     n_components_ : int
-        Width of the code.
+        Width of the code, chosen from ``n_components`` as PCA chooses it.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -388,7 +433,7 @@ class AutoencoderTransformer(
     sklearn.decomposition.IncrementalPCA : PCA over batches of data; prefer it
         for data streamed in chunks when a linear code is enough.
     sklearn.decomposition.TruncatedSVD : Linear reduction without centring;
-        prefer it for sparse data, or more than 2048 features.
+        prefer it for sparse data whose mean should not be subtracted.
     sklearn.manifold.Isomap : Embedding that keeps distances along a manifold;
         prefer it for a low-dimensional map of a smooth manifold.
     sklearn.manifold.TSNE : Embedding that keeps neighbourhoods; prefer it to
@@ -508,11 +553,26 @@ class AutoencoderTransformer(
     **partial_fit.** The running mean and scatter of every row seen are
     merged exactly, and the principal axes recomputed at every call, so an
     unrepresentative first chunk (a file sorted by label) does not fix them.
-    The components keep their orientation, and the corrections are
-    re-expressed in the new scales so that they compute the same functions.
-    A logistic output keeps the range of the first chunk, which no
-    re-expression can widen under a sigmoid. The scatter is an
-    ``n_features`` squared matrix: X may have at most 2048 features.
+    Each new axis is paired with the previous one it overlaps most, keeps its
+    orientation and its code unit in the correction networks (a later chunk
+    may swap two axes), and the corrections are re-expressed in the new
+    scales so that they compute the same functions. A logistic output keeps
+    the range of the first chunk, which no re-expression can widen under a
+    sigmoid. The scatter is kept up to 1000 features; wider data keep a
+    low-rank running PCA of rank ``2 * n_components + 10``, merged as
+    IncrementalPCA merges its SVDs.
+
+    **The PCA start.** ``n_components``, ``whiten``, ``svd_solver`` and its
+    parameters mean what they mean for PCA, and ``n_components_`` is the
+    width PCA would choose. With the default ``n_components=None`` (or any
+    width reaching the data's rank) the start reconstructs the training data
+    exactly and ``fit`` trains nothing. Only ``svd_solver="covariance_eigh"``
+    (chosen by "auto" for at most 1000 columns and at least as many rows,
+    dense or sparse) keeps an ``n_features`` squared matrix, accumulated in
+    float64 over centred chunks; the other solvers work on X centred
+    implicitly (a LinearOperator), so sparse X is never made dense and wide
+    X costs ``O(n_features * n_components)`` memory beyond itself. Sample
+    weights scale the centred rows by their square roots.
 
     **Callbacks.** With scikit-learn >= 1.9, ``set_callbacks`` takes the
     callbacks of :mod:`sklearn.callback`: each ``fit`` or ``partial_fit`` call

@@ -87,17 +87,17 @@ def variance_denominator(n_samples):
     return max(n_samples - 1, min(n_samples, 1))
 
 
-def _scatter(centred, dtype):
+def _scatter(centred, dtype, peak):
     """``centred.T @ centred`` in float64, its product computed in ``dtype``.
 
     float32 data's product is computed in float32, as PCA's (twice as fast),
-    scaled by a power of two (exact) where its squares would overflow.
+    scaled by a power of two (exact) where its squares would overflow:
+    ``peak`` bounds the absolute values of ``centred``.
     """
     if dtype == np.float64:
         return centred.T @ centred
-    peak = float(np.abs(centred).max()) if centred.size else 0.0
     scale = 2.0 ** np.ceil(np.log2(peak)) if peak > 2.0**50 else 1.0
-    part = (centred / scale).astype(dtype)
+    part = (centred / scale if scale > 1 else centred).astype(dtype)
     return (part.T @ part).astype(np.float64) * scale**2
 
 
@@ -108,7 +108,9 @@ def _chunk_moments(part, weights, scatter):
     data ask for) is centred before anything is squared, in float64: the
     uncentred sums of squares lose every digit of a column offset by 1e8, and
     overflow float32 near 1e19. Only the scatter's product is computed in the
-    dtype of the data (:func:`_scatter`).
+    dtype of the data (:func:`_scatter`), and with it the sums of squares,
+    its diagonal: the passes over the chunk are few, as they cost as much as
+    the product on float32 data.
     """
     dtype = part.dtype
     n_rows = part.shape[0]
@@ -125,16 +127,23 @@ def _chunk_moments(part, weights, scatter):
             part.astype(np.float64), axis=0, weights=weights
         )
         return Moments(n_samples, mean, variance * n_samples, low, high, n_rows)
-    part = part.toarray() if sp.issparse(part) else part
-    part = np.asarray(part, dtype=np.float64)
-    mean = np.average(part, axis=0, weights=weights)
-    centred = part - mean
+    part = part.toarray() if sp.issparse(part) else np.asarray(part)
+    if weights is None:
+        mean = part.sum(axis=0, dtype=np.float64) / n_rows
+    else:
+        mean = (weights @ part.astype(np.float64)) / n_samples
+    centred = np.subtract(part, mean, dtype=np.float64)
+    peak = float(np.maximum(high - mean, mean - low).max()) if n_rows else 0.0
     if weights is not None:
-        centred *= np.sqrt(weights)[:, None]
-    sum_squares = np.einsum("ij,ij->j", centred, centred)
-    stats = Moments(n_samples, mean, sum_squares, low, high, n_rows)
-    if scatter:
-        stats.scatter = _scatter(centred, dtype)
+        root = np.sqrt(weights)
+        centred *= root[:, None]
+        peak *= float(root.max())
+    if not scatter:
+        sum_squares = np.einsum("ij,ij->j", centred, centred)
+        return Moments(n_samples, mean, sum_squares, low, high, n_rows)
+    product = _scatter(centred, dtype, peak)
+    stats = Moments(n_samples, mean, np.diag(product).copy(), low, high, n_rows)
+    stats.scatter = product
     return stats
 
 
