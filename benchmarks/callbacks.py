@@ -2,8 +2,8 @@
 
 Fits ``AutoencoderTransformer(2)`` with its default parameters (but
 ``n_components``, the former default of 2, since with every component
-nothing is trained; ``max_iter``, a few epochs; and ``random_state``) on the manifold set of
-``run.py`` (60 000 x 784, float32), with and without
+nothing is trained; ``max_iter``, a few epochs; and ``random_state``) on the
+manifold set of ``run.py`` (60 000 x 784, float32), with and without
 ``set_callbacks(ProgressBar())``, and prints the seconds per epoch of each,
 side by side, and their ratio. The target is an overhead below 2 %.
 

@@ -94,31 +94,38 @@ def best_time(function, repeats):
 def start_table(quick, repeats):
     """Print the start's seconds against PCA's, interleaved, best of ``repeats``."""
     print("PCA start (linear network fit) against PCA, best of", repeats)
-    print(f"{'data':<12} {'shape':>16} {'k':>3} {'PCA solver':>11} "
-          f"{'start s':>8} {'PCA s':>8} {'ratio':>6} {'target':>6}")
+    print(
+        f"{'data':<12} {'shape':>16} {'k':>3} {'PCA solver':>11} "
+        f"{'start s':>8} {'PCA s':>8} {'ratio':>6} {'target':>6}"
+    )
     for name, X, k, solver in start_cases(quick):
         start_times, pca_times = [], []
         for _ in range(repeats):
             ae = AutoencoderTransformer(k, hidden_layer_sizes=(), random_state=0)
-            start_times.append(best_time(lambda: ae.fit(X), 1)[0])
+            start_times.append(best_time(lambda ae=ae, X=X: ae.fit(X), 1)[0])
             pca = PCA(k, svd_solver=solver, random_state=0)
-            pca_times.append(best_time(lambda: pca.fit(X), 1)[0])
+            pca_times.append(best_time(lambda pca=pca, X=X: pca.fit(X), 1)[0])
         assert ae.n_iter_ == 0
         ratio = min(start_times) / min(pca_times)
-        print(f"{name:<12} {str(X.shape):>16} {k:>3} {solver:>11} "
-              f"{min(start_times):8.3f} {min(pca_times):8.3f} {ratio:6.2f} "
-              f"{TARGETS[name]:6.2f}")
+        print(
+            f"{name:<12} {str(X.shape):>16} {k:>3} {solver:>11} "
+            f"{min(start_times):8.3f} {min(pca_times):8.3f} {ratio:6.2f} "
+            f"{TARGETS[name]:6.2f}"
+        )
 
 
 def patches(quick):
     """64 x 64 grey patches of the sample photographs, (n, 4096) float64 in [0, 1]."""
     per_image = 500 if quick else 2_000
     images = [image.mean(axis=2) / 255 for image in load_sample_images().images]
-    return np.vstack([
-        extract_patches_2d(image, (64, 64), max_patches=per_image, random_state=i)
-        .reshape(per_image, -1)
-        for i, image in enumerate(images)
-    ])
+    return np.vstack(
+        [
+            extract_patches_2d(
+                image, (64, 64), max_patches=per_image, random_state=i
+            ).reshape(per_image, -1)
+            for i, image in enumerate(images)
+        ]
+    )
 
 
 def corpus(quick):
@@ -141,9 +148,11 @@ def corpus(quick):
 
 def held_out_mse(model, X):
     """Mean squared reconstruction error of X (dense or sparse)."""
-    return float(-model.score(X)) if hasattr(model, "score_samples") and isinstance(
-        model, AutoencoderTransformer
-    ) else _pca_mse(model, X)
+    return (
+        float(-model.score(X))
+        if hasattr(model, "score_samples") and isinstance(model, AutoencoderTransformer)
+        else _pca_mse(model, X)
+    )
 
 
 def _pca_mse(pca, X):
@@ -170,9 +179,11 @@ def quality_table(quick, max_iter, passes, k=16):
             ae.fit(X_train)
             seconds = time.perf_counter() - start
             ratio = held_out_mse(ae, X_test) / _pca_mse(pca, X_test)
-            print(f"  {name:<8} {str(X.shape):>16} fit          {ratio:.4f}  "
-                  f"(epochs {ae.n_iter_}, {seconds:.1f} s; target "
-                  f"{TARGETS['quality']})")
+            print(
+                f"  {name:<8} {str(X.shape):>16} fit          {ratio:.4f}  "
+                f"(epochs {ae.n_iter_}, {seconds:.1f} s; target "
+                f"{TARGETS['quality']})"
+            )
             chunks = np.array_split(np.arange(X_train.shape[0]), 4)
             incremental = IncrementalPCA(k)
             for rows in chunks:
@@ -183,8 +194,10 @@ def quality_table(quick, max_iter, passes, k=16):
                 for rows in chunks:
                     ae.partial_fit(X_train[rows])
             ratio = held_out_mse(ae, X_test) / _pca_mse(incremental, X_test)
-            print(f"  {name:<8} {str(X.shape):>16} partial_fit  {ratio:.4f}  "
-                  f"(against IncrementalPCA, {passes} passes over 4 chunks)")
+            print(
+                f"  {name:<8} {str(X.shape):>16} partial_fit  {ratio:.4f}  "
+                f"(against IncrementalPCA, {passes} passes over 4 chunks)"
+            )
 
 
 def memory_child(n_samples, n_features, max_iter, k=16):
@@ -199,8 +212,16 @@ def memory_child(n_samples, n_features, max_iter, k=16):
         before = _rss_peak()
         ae = AutoencoderTransformer(k, max_iter=max_iter, random_state=0).fit(X)
     network = sum(a.nbytes for a in (*ae.coefs_, *ae.intercepts_))
-    print(json.dumps({"peak": _rss_peak() - before, "network": network,
-                      "dense": n_samples * n_features * 8, "epochs": ae.n_iter_}))
+    print(
+        json.dumps(
+            {
+                "peak": _rss_peak() - before,
+                "network": network,
+                "dense": n_samples * n_features * 8,
+                "epochs": ae.n_iter_,
+            }
+        )
+    )
 
 
 def _rss_peak():
@@ -216,20 +237,30 @@ def memory_line(quick, max_iter):
     """Print the sparse fit's peak memory against the issue's budget."""
     n_samples, n_features = (400, 20_000) if quick else (2_000, 100_000)
     output = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(n_samples),
-         str(n_features), str(max_iter)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--memory-child",
+            str(n_samples),
+            str(n_features),
+            str(max_iter),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(output.stdout.strip().splitlines()[-1])
     # Adam keeps two moments of every parameter.
     budget = 0.1 * report["dense"] + 3 * report["network"]
     mib = 2.0**20
-    print(f"\nsparse {n_samples} x {n_features} (density 0.001) default fit, "
-          f"{report['epochs']} epochs: peak {report['peak'] / mib:.0f} MiB above the "
-          f"data; budget {budget / mib:.0f} MiB (10 % of the dense "
-          f"{report['dense'] / mib:.0f} MiB + parameters and Adam's state "
-          f"{3 * report['network'] / mib:.0f} MiB): ratio "
-          f"{report['peak'] / budget:.2f}")
+    print(
+        f"\nsparse {n_samples} x {n_features} (density 0.001) default fit, "
+        f"{report['epochs']} epochs: peak {report['peak'] / mib:.0f} MiB above the "
+        f"data; budget {budget / mib:.0f} MiB (10 % of the dense "
+        f"{report['dense'] / mib:.0f} MiB + parameters and Adam's state "
+        f"{3 * report['network'] / mib:.0f} MiB): ratio "
+        f"{report['peak'] / budget:.2f}"
+    )
 
 
 def epoch_line(quick, epochs=3, k=16):
@@ -244,8 +275,10 @@ def epoch_line(quick, epochs=3, k=16):
         )
         target = X.toarray()
         mlp_seconds = best_time(lambda: mlp.fit(X, target), 1)[0] / mlp.n_iter_
-    print(f"\nseconds per epoch on sparse {X.shape}: skae {ae_seconds:.3f}, "
-          f"MLPRegressor {mlp_seconds:.3f} (ratio {ae_seconds / mlp_seconds:.2f})")
+    print(
+        f"\nseconds per epoch on sparse {X.shape}: skae {ae_seconds:.3f}, "
+        f"MLPRegressor {mlp_seconds:.3f} (ratio {ae_seconds / mlp_seconds:.2f})"
+    )
 
 
 def main():

@@ -540,7 +540,11 @@ def running(stats, wide, rank):
     if wide and stats.factor is None:
         eigenvalues, vectors = linalg.eigh(stats.scatter)
         top = np.clip(eigenvalues[::-1][:rank], 0, None)
-        return replace(stats, scatter=None, factor=np.sqrt(top)[:, None] * vectors[:, ::-1].T[:rank])
+        return replace(
+            stats,
+            scatter=None,
+            factor=np.sqrt(top)[:, None] * vectors[:, ::-1].T[:rank],
+        )
     if not wide and stats.scatter is None:
         return replace(stats, scatter=stats.factor.T @ stats.factor, factor=None)
     return stats

@@ -260,7 +260,9 @@ def test_the_default_is_pca_and_trains_nothing(digits):
     pca = PCA().fit(digits)
     assert ae.n_components_ == min(digits.shape) == pca.n_components_
     assert ae.n_iter_ == 0 and ae.loss_curve_ == []
-    assert_allclose(ae.explained_variance_ratio_, pca.explained_variance_ratio_, atol=1e-12)
+    assert_allclose(
+        ae.explained_variance_ratio_, pca.explained_variance_ratio_, atol=1e-12
+    )
     assert_allclose(ae.inverse_transform(ae.transform(digits)), digits, atol=1e-8)
 
 
@@ -349,7 +351,9 @@ def test_whitening_is_undone_exactly_and_changes_nothing_else(digits):
     white = AutoencoderTransformer(whiten=True, **params).fit(digits)
     Z = white.transform(digits)
     assert_allclose(Z * np.sqrt(white.explained_variance_), plain.transform(digits))
-    assert_allclose(white.inverse_transform(Z), plain.inverse_transform(plain.transform(digits)))
+    assert_allclose(
+        white.inverse_transform(Z), plain.inverse_transform(plain.transform(digits))
+    )
     assert white.score(digits) == plain.score(digits)
     # Codes of the axes beyond the data's rank are 0, not NaN.
     full = linear(64, whiten=True).fit(digits)
@@ -404,7 +408,9 @@ def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
     # second so much more along the second that the two axes swap places.
     first = rng.normal(size=(200, 4)) * [3.0, 1.0, 0.3, 0.1]
     second = rng.normal(size=(200, 4)) * [3.0, 100.0, 0.3, 0.1]
-    ae = AutoencoderTransformer(2, hidden_layer_sizes=(8,), batch_size=20, random_state=0)
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(8,), batch_size=20, random_state=0
+    )
     for _ in range(10):
         ae.partial_fit(first)
     assert np.abs(ae.components_[0, 0]) > 0.99
@@ -412,10 +418,12 @@ def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
     # No training in the next call: only what the refitted start does to the
     # correction is left to see.
     monkeypatch.setattr(
-        AutoencoderTransformer, "_train", lambda self, X, network, history, *_: (
+        AutoencoderTransformer,
+        "_train",
+        lambda self, X, network, history, *_: (
             network,
             history,
-        )
+        ),
     )
     ae.partial_fit(second[:20])
     assert np.abs(ae.components_[0, 1]) > 0.99  # the axes swapped
@@ -434,11 +442,9 @@ def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
 
 @pytest.fixture(scope="module")
 def wide():
-    """300 rows of 1500 columns (wider than the scatter is kept for), rank 10 + noise."""
+    """300 rows of 1500 columns (wider than narrow data), rank 10 plus noise."""
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 1500)) * np.linspace(1, 3, 10)[
-        :, None
-    ].mean()
+    X = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 1500))
     return X + 0.1 * rng.normal(size=X.shape) + 50
 
 
@@ -487,5 +493,7 @@ def test_weighted_wide_start_equals_repeated_rows(wide):
     weighted = linear(4, svd_solver="arpack", random_state=0)
     weighted.fit(wide, sample_weight=weights)
     repeated = PCA(4, svd_solver="full").fit(wide.repeat(weights.astype(int), axis=0))
-    assert_allclose(weighted.explained_variance_, repeated.explained_variance_, rtol=1e-8)
+    assert_allclose(
+        weighted.explained_variance_, repeated.explained_variance_, rtol=1e-8
+    )
     assert_allclose(weighted.mean_, repeated.mean_, rtol=1e-12)

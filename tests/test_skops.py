@@ -40,7 +40,12 @@ CONFIGURATIONS = [(estimator, "fit") for estimator in ESTIMATORS]
 # Small networks: the state's types do not depend on the widths. Two codes:
 # with all of them (n_components=None) fit would train nothing.
 CONFIGURATIONS += [
-    (AutoencoderTransformer(**{"n_components": 2, "hidden_layer_sizes": (8,), **params}), how)
+    (
+        AutoencoderTransformer(
+            **{"n_components": 2, "hidden_layer_sizes": (8,), **params}
+        ),
+        how,
+    )
     for params, how in [
         *[(dict(solver=solver), "fit") for solver in ("adam", "sgd", "lbfgs")],
         *[
