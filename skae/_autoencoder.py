@@ -301,8 +301,10 @@ class AutoencoderTransformer(
         validation score) has not improved by ``tol`` for ``n_iter_no_change``
         consecutive epochs. ``tol`` is relative to PCA's mean squared error on
         the training data, where training starts, so it does not depend on the
-        units of X (with ``loss="log_loss"`` it is absolute). With "lbfgs" it
-        is the gradient tolerance.
+        units of X (with ``loss="log_loss"`` it is absolute; when the codes
+        span the data and PCA's error is 0, it is relative to the mean column
+        variance). With "lbfgs" it is the gradient tolerance. PCA's ``tol``,
+        ARPACK's tolerance, has no counterpart: the start uses PCA's default.
 
     verbose : bool, default=False
         Whether to print the loss after every epoch or iteration.

@@ -43,7 +43,9 @@ class Scales:
     - The network's loss times ``loss_scale`` is in the units of ``loss_``,
       with ``loss_weights`` per column (or None). ``pca_mse`` is PCA's mean
       squared error on the training data, where training starts; ``tol`` is
-      relative to ``tolerance_unit`` (``pca_mse``, or 1 for the log-loss).
+      relative to ``tolerance_unit`` (``pca_mse``, or 1 for the log-loss;
+      ``sigma**2`` when PCA's error is 0, the codes spanning the data, which
+      a regulariser may still train).
     - ``column_scale`` is each column's standard deviation over ``sigma``: the
       scale of Gaussian corruption in the network's input units.
     """
@@ -95,7 +97,9 @@ def make_scales(axes, stats, loss, output_activation, dtype, output_range=None):
         output_scale=None,
         loss_weights=None,
         loss_scale=sigma**2,
-        tolerance_unit=pca_mse,
+        # Relative to 0, any improvement would count and training would run
+        # to max_iter.
+        tolerance_unit=pca_mse if pca_mse > 0 else sigma**2,
         column_scale=(np.sqrt(column_variance) / sigma).astype(dtype),
     )
     if output_activation == "identity":
