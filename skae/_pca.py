@@ -294,13 +294,14 @@ def _minka(variance, n_samples, negligible):
         return int(_infer_dimension(kept, n_samples)) if kept.size > 1 else 1
 
 
-def _axes(variance, vectors, stats, n_components, solver, eps):
+def _axes(variance, vectors, stats, n_components, solver, eps, squared=False):
     """:class:`PrincipalAxes` from the variances (decreasing) and their axes.
 
     ``vectors`` (len(variance), n_features) are the axes found by a solver
-    computing in precision ``eps``. Variances within round-off of zero are
-    axes beyond the data's rank: their rows of ``components`` are zero, as
-    are the rows beyond the axes found.
+    computing in precision ``eps``, from the scatter or, ``squared``, from
+    singular values, whose squares resolve variances far smaller. Variances
+    within round-off of zero are axes beyond the data's rank: their rows of
+    ``components`` are zero, as are the rows beyond the axes found.
     """
     n_features = stats.mean.shape[0]
     denominator = variance_denominator(stats.n_samples)
@@ -312,9 +313,11 @@ def _axes(variance, vectors, stats, n_components, solver, eps):
     column_variance = stats.sum_squares / denominator
     total = float(column_variance.sum())
     largest = variance.max() if variance.size else 0.0
-    # Round-off of variances computed in precision eps: a few eps of the
-    # largest per axis that can hold some.
-    negligible = largest * bound * eps
+    # Round-off of variances computed in precision eps: eigenvalues of a
+    # scatter are off by about eps times the largest, squared singular values
+    # by its square.
+    resolution = bound * eps
+    negligible = largest * (resolution**2 if squared else resolution)
     k = _n_components(
         n_components, variance, total, n_samples, n_features, solver, negligible
     )
@@ -327,8 +330,9 @@ def _axes(variance, vectors, stats, n_components, solver, eps):
     signs = np.sign(components[np.arange(k), biggest])
     components *= np.where(signs == 0, 1.0, signs)[:, None]
 
+    # What the axes leave, a difference of sums accurate to about eps.
     left = total - explained.sum()
-    exact = k >= bound or left <= (bound - k) * negligible
+    exact = k >= bound or left <= total * resolution
     if exact or k >= bound:
         noise = 0.0
     elif variance.shape[0] >= bound:
@@ -359,7 +363,7 @@ def principal_axes(stats, n_components, solver="covariance_eigh", eps=None):
     if stats.scatter is None:
         _, singular_values, vt = linalg.svd(stats.factor, full_matrices=False)
         variance = singular_values**2 / variance_denominator(stats.n_samples)
-        return _axes(variance, vt, stats, n_components, solver, eps)
+        return _axes(variance, vt, stats, n_components, solver, eps, squared=True)
     # Symmetrised: merges add outer products, which round-off leaves uneven.
     scatter = (stats.scatter + stats.scatter.T) / 2
     subset = None
@@ -494,7 +498,7 @@ def fit_axes(X, n_components, svd_solver, options, rows=None, sample_weight=None
     stats.factor = singular_values[:, None] * vt.astype(np.float64)
     variance = singular_values**2 / variance_denominator(stats.n_samples)
     eps = np.finfo(X.dtype).eps
-    return stats, _axes(variance, vt, stats, n_components, solver, eps)
+    return stats, _axes(variance, vt, stats, n_components, solver, eps, squared=True)
 
 
 def _row_weights(n_samples, rows, sample_weight):

@@ -497,3 +497,18 @@ def test_weighted_wide_start_equals_repeated_rows(wide):
         weighted.explained_variance_, repeated.explained_variance_, rtol=1e-8
     )
     assert_allclose(weighted.mean_, repeated.mean_, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("svd_solver", ["randomized", "arpack", "full"])
+def test_small_axes_of_float32_wide_data_are_not_round_off(svd_solver):
+    # Axes of variance 1e-5 of the first are data, not round-off, and a start
+    # that leaves them out is not exact: training runs.
+    rng = np.random.RandomState(0)
+    scales = np.logspace(0, -2.5, 8)  # variances 1 ... 1e-5
+    basis = np.linalg.qr(rng.normal(size=(1500, 8)))[0].T
+    X = ((rng.normal(size=(300, 8)) * scales) @ basis).astype(np.float32)
+    ae = linear(8, svd_solver=svd_solver, random_state=0).fit(X)
+    assert np.all(ae.explained_variance_ > 0)
+    deep = AutoencoderTransformer(4, svd_solver=svd_solver, max_iter=2, random_state=0)
+    assert deep.fit(X).n_iter_ == 2
