@@ -42,11 +42,11 @@ from skae._pca import merge, moments
 def variant(name, X_train):
     """Patch how the estimator gets and updates its statistics."""
     patched = {
-        "first chunk": dict(merge=lambda old, new: old),
+        "first chunk": dict(merge=lambda old, new, rank=None: old),
         "running": {},
         "all data": dict(
-            moments=lambda X, rows=None: moments(X_train),
-            merge=lambda old, new: old,
+            moments=lambda X, *args, **kwargs: moments(X_train),
+            merge=lambda old, new, rank=None: old,
         ),
     }[name]
     for attribute, value in patched.items():

@@ -17,7 +17,7 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -32,9 +32,18 @@ from ._losses import LOSSES
 from ._network import Network, initialize, layer_activations, layer_units, pack
 from ._noise import Corruption
 from ._optimizers import SGD, Adam
-from ._pca import check_width, merge, moments, principal_axes
+from ._pca import (
+    SCATTER_MAX_FEATURES,
+    SolverOptions,
+    chunk_factor,
+    fit_axes,
+    merge,
+    moments,
+    principal_axes,
+    running,
+)
 from ._penalties import Penalties
-from ._scaling import align_signs, carry_over, make_scales
+from ._scaling import carry_over, make_scales, match_axes
 from ._selection import HeldOutMonitor, pool, validation_folds
 from ._threads import blas_threads, product_size
 from ._training import (
@@ -83,6 +92,20 @@ def _validate_sample_weight(sample_weight, X):
     return sample_weight
 
 
+def _stored_values(X):
+    """The entries of X whose range is checked: dense X, or sparse X's stored ones.
+
+    A sparse matrix may store an entry as several duplicates, which count
+    summed (as ``toarray`` gives them): those of a canonical copy are checked.
+    """
+    if not sp.issparse(X):
+        return X
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X.data
+
+
 def _check_split_weights(sample_weight, rows, validation_fraction):
     """Refuse an early-stopping split that leaves one side with zero weight."""
     if sample_weight is None:
@@ -126,8 +149,52 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-    n_components : int, default=2
-        Number of units in the code, the width of ``transform``'s output.
+    n_components : int, float, "mle" or None, default=None
+        Number of units in the code, the width of ``transform``'s output,
+        chosen as :class:`~sklearn.decomposition.PCA` chooses it:
+
+        - an int >= 1, at most ``min(n_samples, n_features)`` (strictly less
+          with ``svd_solver="arpack"``)
+        - a float in (0, 1): the fewest principal axes whose explained
+          variance ratio exceeds it (``svd_solver`` "auto", "full" or
+          "covariance_eigh")
+        - None: ``min(n_samples, n_features)`` (one less with "arpack"): the
+          codes span the training data, the PCA start reconstructs it exactly
+          and ``fit`` trains nothing, as ``PCA()`` is a drop-in for
+        - "mle": Minka's estimate, as PCA's (``n_samples >= n_features``)
+
+        ``partial_fit`` takes an int (at most ``n_features``) or None (then
+        ``min(n_samples, n_features)`` of its first chunk), as
+        IncrementalPCA. ``n_components_`` is the width chosen.
+
+    whiten : bool, default=False
+        Whether ``transform`` divides each code by the standard deviation of
+        its principal axis on the training data, ``sqrt(explained_variance_)``
+        (floored at the dtype's eps, as PCA's), for codes of unit variance;
+        ``inverse_transform`` multiplies them back, exactly. Training and
+        ``score`` are unchanged.
+
+    svd_solver : {"auto", "full", "covariance_eigh", "arpack", "randomized"}, \
+            default="auto"
+        How the PCA start is computed, with PCA's meaning. "auto" chooses as
+        PCA does, except that any data of at most 1000 columns and at least as
+        many rows, dense or sparse, takes "covariance_eigh" (in float64 from
+        centred chunks, so that sparse and dense data give the same start),
+        and sparse data wider than that "arpack". "full" needs dense X;
+        "randomized" also takes sparse X. ARPACK runs with PCA's default
+        tolerance, 0: ``tol`` is training's.
+
+    iterated_power : int or "auto", default="auto"
+        Power iterations of the randomized solver, as PCA's. Only used when
+        the start is "randomized".
+
+    n_oversamples : int, default=10
+        Extra random vectors of the randomized solver, as PCA's. Only used
+        when the start is "randomized".
+
+    power_iteration_normalizer : {"auto", "QR", "LU", "none"}, default="auto"
+        Normaliser of the randomized solver's power iterations, as PCA's.
+        Only used when the start is "randomized".
 
     hidden_layer_sizes : array-like of int, default=(128, 128)
         Widths of the encoder's hidden layers, from the input towards the code; the
@@ -227,7 +294,8 @@ class AutoencoderTransformer(
         ``solver="sgd"`` or ``"adam"``.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the shuffling and the validation split.
+        Seeds the weight initialisation, the shuffling, the validation split
+        and the PCA start's "arpack" and "randomized" solvers.
         Pass an int for bitwise-reproducible results across calls.
         See :term:`Glossary <random_state>`.
 
@@ -236,8 +304,10 @@ class AutoencoderTransformer(
         validation score) has not improved by ``tol`` for ``n_iter_no_change``
         consecutive epochs. ``tol`` is relative to PCA's mean squared error on
         the training data, where training starts, so it does not depend on the
-        units of X (with ``loss="log_loss"`` it is absolute). With "lbfgs" it
-        is the gradient tolerance.
+        units of X (with ``loss="log_loss"`` it is absolute; when the codes
+        span the data and PCA's error is 0, it is relative to the mean column
+        variance). With "lbfgs" it is the gradient tolerance. PCA's ``tol``,
+        ARPACK's tolerance, has no counterpart: the start uses PCA's default.
 
     verbose : bool, default=False
         Whether to print the loss after every epoch or iteration.
@@ -306,7 +376,7 @@ class AutoencoderTransformer(
     Attributes
     ----------
     n_components_ : int
-        Width of the code.
+        Width of the code, chosen from ``n_components`` as PCA chooses it.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -404,7 +474,7 @@ class AutoencoderTransformer(
     sklearn.decomposition.IncrementalPCA : PCA over batches of data; prefer it
         for data streamed in chunks when a linear code is enough.
     sklearn.decomposition.TruncatedSVD : Linear reduction without centring;
-        prefer it for sparse data, or more than 2048 features.
+        prefer it for sparse data whose mean should not be subtracted.
     sklearn.manifold.Isomap : Embedding that keeps distances along a manifold;
         prefer it for a low-dimensional map of a smooth manifold.
     sklearn.manifold.TSNE : Embedding that keeps neighbourhoods; prefer it to
@@ -526,11 +596,26 @@ class AutoencoderTransformer(
     **partial_fit.** The running mean and scatter of every row seen are
     merged exactly, and the principal axes recomputed at every call, so an
     unrepresentative first chunk (a file sorted by label) does not fix them.
-    The components keep their orientation, and the corrections are
-    re-expressed in the new scales so that they compute the same functions.
-    A logistic output keeps the range of the first chunk, which no
-    re-expression can widen under a sigmoid. The scatter is an
-    ``n_features`` squared matrix: X may have at most 2048 features.
+    Each new axis is paired with the previous one it overlaps most, keeps its
+    orientation and its code unit in the correction networks (a later chunk
+    may swap two axes), and the corrections are re-expressed in the new
+    scales so that they compute the same functions. A logistic output keeps
+    the range of the first chunk, which no re-expression can widen under a
+    sigmoid. The scatter is kept up to 1000 features; wider data keep a
+    low-rank running PCA of rank ``2 * n_components + 10``, merged as
+    IncrementalPCA merges its SVDs.
+
+    **The PCA start.** ``n_components``, ``whiten``, ``svd_solver`` and its
+    parameters mean what they mean for PCA, and ``n_components_`` is the
+    width PCA would choose. With the default ``n_components=None`` (or any
+    width reaching the data's rank) the start reconstructs the training data
+    exactly and ``fit`` trains nothing. Only ``svd_solver="covariance_eigh"``
+    (chosen by "auto" for at most 1000 columns and at least as many rows,
+    dense or sparse) keeps an ``n_features`` squared matrix, accumulated in
+    float64 over centred chunks; the other solvers work on X centred
+    implicitly (a LinearOperator), so sparse X is never made dense and wide
+    X costs ``O(n_features * n_components)`` memory beyond itself. Sample
+    weights scale the centred rows by their square roots.
 
     **Callbacks.** With scikit-learn >= 1.9, ``set_callbacks`` takes the
     callbacks of :mod:`sklearn.callback`: each ``fit`` or ``partial_fit`` call
@@ -588,7 +673,22 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"mle"}),
+            None,
+        ],
+        "whiten": ["boolean"],
+        "svd_solver": [
+            StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})
+        ],
+        "iterated_power": [
+            Interval(Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -629,8 +729,13 @@ class AutoencoderTransformer(
 
     def __init__(
         self,
-        n_components=2,
+        n_components=None,
         *,
+        whiten=False,
+        svd_solver="auto",
+        iterated_power="auto",
+        n_oversamples=10,
+        power_iteration_normalizer="auto",
         hidden_layer_sizes=(128, 128),
         activation="relu",
         output_activation="identity",
@@ -663,6 +768,11 @@ class AutoencoderTransformer(
         max_fun=15000,
     ):
         self.n_components = n_components
+        self.whiten = whiten
+        self.svd_solver = svd_solver
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -806,7 +916,6 @@ class AutoencoderTransformer(
         if sp.issparse(X):
             # Minibatches are rows: CSR gives them cheaply, without densifying X.
             X = X.tocsr()
-        check_width(X.shape[1])
         sample_weight = _validate_sample_weight(sample_weight, X)
         hidden = self._check_params(X, first_pass, incremental)
         tasks = FitTasks(
@@ -816,8 +925,8 @@ class AutoencoderTransformer(
             "partial_fit" if incremental else "fit",
             1 if incremental else self.max_iter,
         )
-        random_state, layers, history = (
-            self._initial_state(X, hidden) if first_pass else self._current_state()
+        random_state = (
+            check_random_state(self.random_state) if first_pass else self._random_state
         )
         rows = None
         if self.early_stopping is True and not incremental and self.solver != "lbfgs":
@@ -825,20 +934,30 @@ class AutoencoderTransformer(
             # validation score compares it fairly with every epoch after it.
             rows = validation_split(X.shape[0], self.validation_fraction, random_state)
             _check_split_weights(sample_weight, rows, self.validation_fraction)
-        stats = moments(X, None if rows is None else rows[0], sample_weight)
-        if incremental and not first_pass:
-            # The PCA of every row seen, not of the first chunk alone, which may
-            # be unrepresentative (a sorted file).
-            stats = merge(self._moments, stats)
-        axes = principal_axes(stats, self.n_components)
+        stats, axes = self._pca_start(
+            X,
+            None if rows is None else rows[0],
+            sample_weight,
+            incremental,
+            first_pass,
+            random_state,
+        )
+        n_components = axes.components.shape[0]
+        if first_pass:
+            layers, history = self._initial_state(X, hidden, n_components, random_state)
+        else:
+            self._check_architecture(X, hidden, n_components)
+            layers, history = self._current_state()
+        network = self._start(first_pass, X.dtype, stats, axes, layers)
+        monitor = tasks.monitor(stats, axes)
         selection = None
         with blas_threads(product_size(layers[0], self._step_rows(X.shape[0]))):
             # A warm start continues weights that have seen every fold's
             # held-out rows, which could then judge it no longer.
             if self.early_stopping == "auto" and first_pass and not incremental:
-                selection = self._select_length(X, layers, random_state, sample_weight)
-            network = self._start(first_pass, X.dtype, stats, axes, layers)
-            monitor = tasks.monitor(stats, axes)
+                selection = self._select_length(
+                    X, network, layers, random_state, sample_weight
+                )
             network, history = self._train(
                 X,
                 network,
@@ -857,20 +976,82 @@ class AutoencoderTransformer(
         tasks.end()
         return self
 
-    def _initial_state(self, X, hidden):
-        """New random state, layers ``(coefs, intercepts, activations)``, history."""
-        random_state = check_random_state(self.random_state)
+    def _pca_start(self, X, rows, sample_weight, incremental, first_pass, random_state):
+        """The :class:`Moments` and :class:`PrincipalAxes` the network starts from.
+
+        ``fit`` computes them as PCA does, with its ``svd_solver``;
+        ``partial_fit`` merges the chunk's into those of every row seen
+        before, not of the first chunk alone, which may be unrepresentative
+        (a sorted file): the exact scatter of narrow data, a low-rank running
+        PCA of wide data, as IncrementalPCA keeps.
+        """
+        options = self._solver_options(random_state)
+        if not incremental:
+            return fit_axes(
+                X, self.n_components, self.svd_solver, options, rows, sample_weight
+            )
+        n_components = self._incremental_width(X, first_pass)
+        wide = X.shape[1] > SCATTER_MAX_FEATURES
+        # Twice the code width, and ten more: what the later chunks may move
+        # into the top axes.
+        rank = min(X.shape[1], 2 * n_components + 10)
+        stats = moments(X, None, sample_weight, scatter=not wide)
+        if wide:
+            stats.factor = chunk_factor(X, stats, rank, options, sample_weight)
+        if not first_pass:
+            stats = merge(running(self._moments, wide, rank), stats, rank)
+        return stats, principal_axes(stats, n_components, eps=np.finfo(X.dtype).eps)
+
+    def _solver_options(self, random_state):
+        """The randomized solver's settings, as PCA takes them."""
+        return SolverOptions(
+            self.iterated_power,
+            self.n_oversamples,
+            self.power_iteration_normalizer,
+            random_state,
+        )
+
+    def _incremental_width(self, X, first_pass):
+        """The code width of ``partial_fit``: fixed by its first call.
+
+        As in IncrementalPCA: an int, or None for ``min(n_samples,
+        n_features)`` of the first chunk.
+        """
+        if not first_pass:
+            # A changed int is refused as a changed architecture.
+            if isinstance(self.n_components, Integral):
+                return self.n_components
+            return self.n_components_
+        if self.n_components is None:
+            return min(X.shape)
+        if not isinstance(self.n_components, Integral):
+            raise ValueError(
+                f"partial_fit cannot take n_components={self.n_components!r}: "
+                "the code width is fixed by the first chunk, before the "
+                "spectrum of the data is known. Pass an int (or None), as "
+                "IncrementalPCA takes, or train with fit."
+            )
+        if self.n_components > X.shape[1]:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"n_features={X.shape[1]} for partial_fit: pass a smaller "
+                "n_components."
+            )
+        return self.n_components
+
+    def _initial_state(self, X, hidden, n_components, random_state):
+        """New layers ``(coefs, intercepts, activations)`` and history."""
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
         )
-        units = layer_units(X.shape[1], hidden, self.n_components)
+        units = layer_units(X.shape[1], hidden, n_components)
         coefs, intercepts = initialize(
             units, activations, X.dtype, random_state, self.tied_weights
         )
-        return random_state, (coefs, intercepts, activations), History()
+        return (coefs, intercepts, activations), History()
 
     def _current_state(self):
-        """The fitted random state, layers and history, to continue from."""
+        """The fitted layers and history, to continue from."""
         history = History(
             **{
                 name: copy.copy(getattr(self, name + "_"))
@@ -880,7 +1061,7 @@ class AutoencoderTransformer(
         # New lists of the same arrays: neither the solvers nor carry_over
         # write into the arrays, so a diverging fit leaves the model intact.
         layers = list(self.coefs_), list(self.intercepts_), self._layer_activations
-        return self._random_state, layers, history
+        return layers, history
 
     def _start(self, first_pass, dtype, stats, axes, layers):
         """The :class:`Network` to train: PCA's paths and the corrections so far."""
@@ -889,17 +1070,20 @@ class AutoencoderTransformer(
         if first_pass:
             scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
         else:
-            # Keep the codes' orientation and the logistic output's range, and
+            # Keep each correction with the axis it was learnt for (the axes
+            # may swap places and signs) and the logistic output's range, and
             # re-express the corrections in the new scales.
-            components = align_signs(components, self.components_)
             old = self._scales
+            n_hidden = len(coefs) // 2 - 1
+            components, old = match_axes(
+                components, self.components_, coefs, intercepts, n_hidden, old
+            )
             output_range = None
             if old.output_offset is not None:
                 output_range = old.output_offset, old.output_scale
             scales = make_scales(
                 axes, stats, self.loss, self.output_activation, dtype, output_range
             )
-            n_hidden = len(coefs) // 2 - 1
             carry_over(coefs, intercepts, n_hidden, (self.mean_, old), (mean, scales))
         components = components.astype(dtype)
         return Network(mean, components, coefs, intercepts, activations, scales)
@@ -922,11 +1106,10 @@ class AutoencoderTransformer(
         but with ``early_stopping=True``; ``selection``, the cross-validated
         length of ``early_stopping="auto"``, is the number of epochs to run.
         """
-        if not self._trainable(network.activations) or (
-            selection and not selection.n_epochs
-        ):
-            # A linear autoencoder cannot beat PCA (Eckart-Young), and a
-            # correction the held-out rows did not support is not kept: the
+        if not self._trainable(network) or (selection and not selection.n_epochs):
+            # A linear autoencoder cannot beat PCA (Eckart-Young), nor can any
+            # network whose start already reconstructs the training rows, and
+            # a correction the held-out rows did not support is not kept: the
             # PCA start is the model.
             history.loss = history.best_loss = network.scales.pca_mse
             history.t += X.shape[0]
@@ -961,11 +1144,16 @@ class AutoencoderTransformer(
             options,
         )  # fmt: skip
 
-    def _trainable(self, activations):
-        """Whether training can improve on a PCA start with these activations."""
+    def _trainable(self, network):
+        """Whether training can improve on the PCA start ``network``."""
         regularised = self.noise is not None or self.sparsity or self.contractive
-        linear = self.loss == "squared_error" and set(activations) == {"identity"}
-        return regularised or not linear
+        linear = self.loss == "squared_error" and set(network.activations) == {
+            "identity"
+        }
+        # The start reconstructs the training data exactly when the codes span
+        # them (pca_mse is then 0).
+        exact = network.linear_decoder and network.scales.pca_mse == 0
+        return regularised or not (linear or exact)
 
     def _train_lbfgs(
         self, X, network, history, random_state, incremental, rows, monitor, run,
@@ -1041,24 +1229,34 @@ class AutoencoderTransformer(
             self._optimizer = optimizer
         return network, history
 
-    def _select_length(self, X, layers, random_state, sample_weight):
+    def _select_length(self, X, start, layers, random_state, sample_weight):
         """The :class:`~skae._selection.Selection` of the training length.
 
         Trains a copy of the starting network on each fold's training rows,
-        from the PCA of those rows, scoring every epoch on its held-out rows
-        (:mod:`skae._selection`). None when no fold can be made.
+        from the PCA of those rows (of the width of ``start``'s codes),
+        scoring every epoch on its held-out rows (:mod:`skae._selection`).
+        None when no fold can be made, or when the ``start`` on all rows
+        cannot be improved on.
         """
-        if not self._trainable(layers[2]):
+        n_components = start.components.shape[0]
+        if not self._trainable(start):
             return None
         monitors = []
         folds = validation_folds(X.shape[0], self.validation_fraction, random_state)
         for train, held_out in folds:
-            if sample_weight is not None and not (
-                sample_weight[train].any() and sample_weight[held_out].any()
+            if min(train.shape[0], X.shape[1]) < n_components or (
+                sample_weight is not None
+                and not (sample_weight[train].any() and sample_weight[held_out].any())
             ):
                 continue
-            stats = moments(X, train, sample_weight)
-            axes = principal_axes(stats, self.n_components)
+            stats, axes = fit_axes(
+                X,
+                n_components,
+                self.svd_solver,
+                self._solver_options(random_state),
+                train,
+                sample_weight,
+            )
             copies = list(layers[0]), list(layers[1]), layers[2]
             network = self._start(True, X.dtype, stats, axes, copies)
             monitor = HeldOutMonitor(
@@ -1093,7 +1291,7 @@ class AutoencoderTransformer(
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
         for name, value in vars(history).items():
             setattr(self, name + "_", value)
-        self.n_components_ = self.n_components
+        self.n_components_ = network.components.shape[0]
         self.mean_, self.components_ = network.mean, network.components
         self.explained_variance_ = axes.explained_variance.astype(dtype)
         self.explained_variance_ratio_ = axes.explained_variance_ratio.astype(dtype)
@@ -1102,6 +1300,17 @@ class AutoencoderTransformer(
         self.n_samples_ = stats.n_samples
         self._layer_activations, self._scales = network.activations, network.scales
         self._moments = stats
+
+    def _whitening(self):
+        """What ``whiten`` divides the codes by: their training standard deviations.
+
+        None without ``whiten``. As PCA's, floored at the dtype's eps: an axis
+        of no variance (beyond the data's rank) gives codes of 0, not NaN.
+        """
+        if not self.whiten:
+            return None
+        scale = np.sqrt(self.explained_variance_)
+        return np.maximum(scale, np.finfo(scale.dtype).eps)
 
     def _network(self):
         """The fitted model, assembled from the public fitted attributes."""
@@ -1130,7 +1339,7 @@ class AutoencoderTransformer(
                     "output_activation='logistic' (got "
                     f"output_activation={self.output_activation!r})."
                 )
-            values = X.data if sp.issparse(X) else X
+            values = _stored_values(X)
             if values.size and (values.min() < 0 or values.max() > 1):
                 raise ValueError(
                     "loss='log_loss' needs data in [0, 1], got values in "
@@ -1148,23 +1357,25 @@ class AutoencoderTransformer(
                 "partial_fit does not support early_stopping=True: set "
                 "early_stopping=False or train with fit."
             )
-        if not first_pass:
-            expected = layer_units(X.shape[1], hidden, self.n_components)
-            fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
-            activations = layer_activations(
-                len(hidden), self.activation, self.output_activation
-            )
-            if expected != fitted or activations != self._layer_activations:
-                raise ValueError(
-                    f"Cannot continue training a network of layer widths {fitted} "
-                    f"and activations {self._layer_activations} with "
-                    f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
-                    f"n_components={self.n_components!r}, "
-                    f"activation={self.activation!r} and "
-                    f"output_activation={self.output_activation!r}: restore them, "
-                    "or start a new network with fit and warm_start=False."
-                )
         return hidden
+
+    def _check_architecture(self, X, hidden, n_components):
+        """Refuse to continue training a network of another shape."""
+        expected = layer_units(X.shape[1], hidden, n_components)
+        fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        activations = layer_activations(
+            len(hidden), self.activation, self.output_activation
+        )
+        if expected != fitted or activations != self._layer_activations:
+            raise ValueError(
+                f"Cannot continue training a network of layer widths {fitted} "
+                f"and activations {self._layer_activations} with "
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
+                f"n_components={self.n_components!r}, "
+                f"activation={self.activation!r} and "
+                f"output_activation={self.output_activation!r}: restore them, "
+                "or start a new network with fit and warm_start=False."
+            )
 
     def _make_optimizer(self, params):
         """A fresh optimizer for the parameter arrays."""
@@ -1239,7 +1450,9 @@ class AutoencoderTransformer(
         True
         """
         check_is_fitted(self)
-        return encode(self._validate_X(X), self._network())
+        Z = encode(self._validate_X(X), self._network())
+        whitening = self._whitening()
+        return Z if whitening is None else Z / whitening
 
     def inverse_transform(self, X):
         """Decode codes back into the input space.
@@ -1285,6 +1498,9 @@ class AutoencoderTransformer(
                 f"X has {Z.shape[1]} columns, but inverse_transform expects codes of "
                 f"n_components_={self.n_components_} columns."
             )
+        whitening = self._whitening()
+        if whitening is not None:
+            Z = Z * whitening.astype(Z.dtype)
         return decode(Z, self._network())
 
     def score_samples(self, X):

@@ -2,9 +2,10 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from ._pca import variance_denominator
 
@@ -42,7 +43,9 @@ class Scales:
     - The network's loss times ``loss_scale`` is in the units of ``loss_``,
       with ``loss_weights`` per column (or None). ``pca_mse`` is PCA's mean
       squared error on the training data, where training starts; ``tol`` is
-      relative to ``tolerance_unit`` (``pca_mse``, or 1 for the log-loss).
+      relative to ``tolerance_unit`` (``pca_mse``, or 1 for the log-loss;
+      ``sigma**2`` when PCA's error is 0, the codes spanning the data, which
+      a regulariser may still train).
     - ``column_scale`` is each column's standard deviation over ``sigma``: the
       scale of Gaussian corruption in the network's input units.
     """
@@ -94,7 +97,9 @@ def make_scales(axes, stats, loss, output_activation, dtype, output_range=None):
         output_scale=None,
         loss_weights=None,
         loss_scale=sigma**2,
-        tolerance_unit=pca_mse,
+        # Relative to 0, any improvement would count and training would run
+        # to max_iter.
+        tolerance_unit=pca_mse if pca_mse > 0 else sigma**2,
         column_scale=(np.sqrt(column_variance) / sigma).astype(dtype),
     )
     if output_activation == "identity":
@@ -124,14 +129,40 @@ def _ratio(old, new):
     return np.divide(old, new, out=np.zeros_like(old), where=new > 0)
 
 
-def align_signs(components, previous):
-    """``components`` with each row's sign flipped to agree with ``previous``.
+def match_axes(components, previous, coefs, intercepts, n_hidden, scales):
+    """Match refitted ``components`` to the ``previous`` ones the network learnt on.
 
-    Refitting the principal axes on more rows may flip a component, which
-    would flip its code and undo what the correction networks learnt.
+    Refitting the principal axes on more rows may flip a component, or swap
+    the order of two (a sorted file: a later chunk's spread overtakes an
+    earlier one's), which would hand one code's correction to another axis.
+    Each new axis is paired with the previous one it overlaps most (an
+    optimal assignment), its sign flipped to agree, and the code units of the
+    correction networks and of the old ``scales`` are permuted to follow
+    their axes: ``coefs`` and ``intercepts`` are updated in place.
+
+    Returns
+    -------
+    components : ndarray, ``components`` with flipped signs, in its order
+    scales : the old :class:`Scales` with its code entries permuted
     """
-    agreement = np.einsum("ij,ij->i", components, previous)
-    return components * np.where(agreement < 0, -1.0, 1.0)[:, None]
+    overlap = components @ previous.T
+    _, order = linear_sum_assignment(-np.abs(overlap))
+    agreement = overlap[np.arange(order.shape[0]), order]
+    components = components * np.where(agreement < 0, -1.0, 1.0)[:, None]
+    if np.array_equal(order, np.arange(order.shape[0])):
+        return components, scales
+    code = n_hidden  # the encoder's last layer, which outputs the code
+    # A tied decoder's first layer is the encoder's last transposed: both
+    # permutations give the same values.
+    coefs[code] = coefs[code][:, order]
+    intercepts[code] = intercepts[code][order]
+    coefs[code + 1] = coefs[code + 1][order]
+    permuted = replace(
+        scales,
+        code_scale=scales.code_scale[order],
+        code_correction=scales.code_correction[order],
+    )
+    return components, permuted
 
 
 def carry_over(coefs, intercepts, n_hidden, old, new):

@@ -105,11 +105,22 @@ def _layers(graph, inputs, coefs, intercepts, activations):
     return inputs
 
 
-def _encode(graph, network, X, output):
+def _code_scale(model, network):
+    """What the network's whitened codes are multiplied by to give ``transform``'s.
+
+    The codes' scale, divided by their standard deviations with ``whiten``.
+    """
+    whitening = model._whitening()
+    scale = network.scales.code_scale
+    return scale if whitening is None else scale / whitening.astype(scale.dtype)
+
+
+def _encode(graph, network, X, output, code_scale):
     """Nodes of ``transform``: codes into ``output`` from raw rows ``X``.
 
     The steps of :func:`skae._training.encode`: :func:`skae._network.scale_input`
-    then :func:`skae._network.encode_scaled`, then the codes' scale.
+    then :func:`skae._network.encode_scaled`, then ``code_scale``
+    (:func:`_code_scale`).
     """
     scales = network.scales
     centred = graph.node("Sub", X, graph.constant("mean", network.mean))
@@ -131,19 +142,18 @@ def _encode(graph, network, X, output):
             "MatMul", X_in, graph.constant("projection", network.encoder_projection())
         ),
     )
-    return graph.node(
-        "Mul", C, graph.constant("code_scale", scales.code_scale), output=output
-    )
+    return graph.node("Mul", C, graph.constant("code_scale", code_scale), output=output)
 
 
-def _decode(graph, network, Z, output):
+def _decode(graph, network, Z, output, code_scale):
     """Nodes of ``inverse_transform``: reconstructions into ``output`` from ``Z``.
 
-    The steps of :func:`skae._training.decode`: whitening, then
-    :func:`skae._network.decode_scaled` and :func:`skae._network.unscale_output`.
+    The steps of :func:`skae._training.decode`: whitening (by ``code_scale``,
+    :func:`_code_scale`), then :func:`skae._network.decode_scaled` and
+    :func:`skae._network.unscale_output`.
     """
     scales = network.scales
-    C = graph.node("Div", Z, graph.constant("code_scale", scales.code_scale))
+    C = graph.node("Div", Z, graph.constant("code_scale", code_scale))
     n = network.n_encoder
     A = _layers(
         graph,
@@ -206,11 +216,14 @@ def _transform_shape(operator):
 def _convert_transform(scope, operator, container):
     """skl2onnx converter of ``transform``."""
     graph = _Graph(scope, container, operator.inputs[0].type)
+    model = operator.raw_operator
+    network = model._network()
     _encode(
         graph,
-        operator.raw_operator._network(),
+        network,
         operator.inputs[0].full_name,
         operator.outputs[0].full_name,
+        _code_scale(model, network),
     )
 
 
@@ -247,9 +260,10 @@ def _convert_detector(scope, operator, container):
     model = operator.raw_operator
     graph = _Graph(scope, container, operator.inputs[0].type)
     network = model.autoencoder_._network()
+    code_scale = _code_scale(model.autoencoder_, network)
     X = operator.inputs[0].full_name
-    Z = _encode(graph, network, X, None)
-    residual = graph.node("Sub", _decode(graph, network, Z, None), X)
+    Z = _encode(graph, network, X, None, code_scale)
+    residual = graph.node("Sub", _decode(graph, network, Z, None, code_scale), X)
     feature_weights = 1 / (model.feature_scales_ * model.n_features_in_)
     errors = graph.node(
         "MatMul",
@@ -303,11 +317,14 @@ def _inverse_transform_shape(operator):
 def _convert_inverse_transform(scope, operator, container):
     """skl2onnx converter of the decoder."""
     graph = _Graph(scope, container, operator.inputs[0].type)
+    model = operator.raw_operator.model
+    network = model._network()
     _decode(
         graph,
-        operator.raw_operator.model._network(),
+        network,
         operator.inputs[0].full_name,
         operator.outputs[0].full_name,
+        _code_scale(model, network),
     )
 
 

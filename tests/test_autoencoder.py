@@ -517,7 +517,7 @@ def test_diverging_fit_raises_and_keeps_the_previous_model(digits):
     assert_array_equal(ae.transform(digits), before)
     assert np.all(np.isfinite(before))
     with pytest.raises(ValueError, match="learning_rate_init"):
-        AutoencoderTransformer(solver="sgd", learning_rate_init=1e6).fit(digits)
+        AutoencoderTransformer(2, solver="sgd", learning_rate_init=1e6).fit(digits)
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
@@ -717,7 +717,7 @@ def test_warm_start_refuses_a_changed_architecture(digits, small_model_params, c
 
 def test_large_batch_size_is_clipped_with_a_warning(digits):
     with pytest.warns(UserWarning, match="batch_size=1000"):
-        AutoencoderTransformer(batch_size=1000, max_iter=2).fit(digits)
+        AutoencoderTransformer(2, batch_size=1000, max_iter=2).fit(digits)
 
 
 # --- regularisers -------------------------------------------------------------------

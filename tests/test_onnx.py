@@ -221,3 +221,14 @@ def test_docstring_examples():
         )
     assert attempted > 0
     assert failed == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whitened_codes(X, dtype):
+    ae = AutoencoderTransformer(
+        4, whiten=True, hidden_layer_sizes=(8,), max_iter=5, random_state=0
+    ).fit(X.astype(dtype))
+    X_in = X.astype(dtype)
+    Z = ae.transform(X_in)
+    assert_matches(run(to_onnx(ae, X_in[:1]), X_in), Z, dtype)
+    assert_matches(run(decoder_to_onnx(ae, dtype), Z), ae.inverse_transform(Z), dtype)

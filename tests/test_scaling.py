@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 from skae._network import Network, initialize, layer_activations, layer_units
 from skae._pca import merge, moments, principal_axes
-from skae._scaling import CODE_SCALE_FLOOR, align_signs, carry_over, make_scales
+from skae._scaling import CODE_SCALE_FLOOR, carry_over, make_scales, match_axes
 from skae._training import decode, encode
 
 
@@ -77,13 +77,6 @@ def test_logistic_output_spans_the_training_range(loss):
         assert scales.output_scale[1] == 0
 
 
-def test_align_signs_undoes_flips():
-    rng = np.random.RandomState(0)
-    previous = np.linalg.qr(rng.normal(size=(5, 3)))[0].T
-    flipped = previous * np.array([-1.0, 1.0, -1.0])[:, None]
-    assert_allclose(align_signs(flipped, previous), previous)
-
-
 def random_network(X, n_components, output_activation, dtype):
     """A network on X's scales whose corrections are all non-zero."""
     stats, axes, scales = scales_of(X.astype(dtype), n_components, output_activation)
@@ -144,3 +137,34 @@ def test_carried_over_corrections_compute_the_same_function(
     X_old = decode(Z, network) - decode(Z, old_linear_only)
     X_new = decode(Z, moved) - decode(Z, moved_linear_only)
     assert_allclose(X_new, X_old, rtol=rtol, atol=rtol * np.abs(X_old).max())
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_matched_axes_keep_each_correction_with_its_axis(X, tied):
+    # A later chunk swaps the first two axes and flips one: every code,
+    # correction included, must still be the same function of X, in the new
+    # order (the sorted-file case of partial_fit).
+    X = X[:, 3:] / X[:, 3:].std(axis=0)
+    network, _ = random_network(X, 3, "identity", np.float64)
+    coefs, intercepts = list(network.coefs), list(network.intercepts)
+    if tied:
+        coefs[3] = coefs[2].T
+        network = replace(network, coefs=list(coefs))
+    order, signs = np.array([1, 0, 2]), np.array([1.0, -1.0, 1.0])
+    refitted = network.components[order] * signs[:, None]
+    components, scales = match_axes(
+        refitted, network.components, coefs, intercepts, 2, network.scales
+    )
+    assert_allclose(components, network.components[order])
+    if tied:
+        assert_allclose(coefs[3], coefs[2].T)
+    moved = replace(
+        network,
+        components=components,
+        coefs=coefs,
+        intercepts=intercepts,
+        scales=scales,
+    )
+    Z = encode(X, network)
+    assert_allclose(encode(X, moved), Z[:, order], rtol=1e-12, atol=1e-12)
+    assert_allclose(decode(Z[:, order], moved), decode(Z, network), rtol=1e-12)

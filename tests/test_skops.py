@@ -37,9 +37,15 @@ NEEDS_PANDAS = "needs pandas, from the tests extra: pip install '.[tests]'"
 # each solver, activation, output and loss, each kind of input, and each way
 # of training that leaves different state behind.
 CONFIGURATIONS = [(estimator, "fit") for estimator in ESTIMATORS]
-# Small networks: the state's types do not depend on the widths.
+# Small networks: the state's types do not depend on the widths. Two codes:
+# with all of them (n_components=None) fit would train nothing.
 CONFIGURATIONS += [
-    (AutoencoderTransformer(hidden_layer_sizes=(8,), **params), how)
+    (
+        AutoencoderTransformer(
+            **{"n_components": 2, "hidden_layer_sizes": (8,), **params}
+        ),
+        how,
+    )
     for params, how in [
         *[(dict(solver=solver), "fit") for solver in ("adam", "sgd", "lbfgs")],
         *[
@@ -57,6 +63,11 @@ CONFIGURATIONS += [
         (dict(solver="lbfgs"), "warm_start"),
         (dict(early_stopping=True), "fit"),
         ({}, "DataFrame"),
+        # The PCA start's parameters, each solver.
+        (dict(whiten=True, svd_solver="randomized", iterated_power=2), "fit"),
+        (dict(svd_solver="arpack"), "csr"),
+        (dict(svd_solver="full", n_components=0.9), "fit"),
+        (dict(n_components="mle", whiten=True), "float32"),
     ]
 ]
 CONFIGURATIONS += [(AutoencoderTransformer(hidden_layer_sizes=()), "fit")]

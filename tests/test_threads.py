@@ -83,7 +83,7 @@ def test_large_work_keeps_the_threads(digits, two_threads, observed, monkeypatch
 
 
 def test_settings_restored_after_an_exception(digits, two_threads):
-    ae = AutoencoderTransformer(solver="sgd", learning_rate_init=1e6, random_state=0)
+    ae = AutoencoderTransformer(2, solver="sgd", learning_rate_init=1e6, random_state=0)
     with pytest.raises(ValueError, match="learning_rate_init"):
         ae.fit(digits)
     assert blas_threads_now() == two_threads
@@ -178,7 +178,7 @@ def test_results_are_those_of_one_thread(digits, two_threads, monkeypatch):
     # product, its axes an eigendecomposition), and OpenBLAS 0.3.20 (NumPy
     # 1.23) computes them differently on two: they are computed on one thread
     # here, so that only training is compared.
-    for name in ("moments", "principal_axes"):
+    for name in ("fit_axes",):
         step = on_one_thread(getattr(skae._autoencoder, name))
         monkeypatch.setattr(skae._autoencoder, name, step)
     params = dict(SMALL, max_iter=5)
