@@ -177,10 +177,10 @@ class AutoencoderTransformer(
     svd_solver : {"auto", "full", "covariance_eigh", "arpack", "randomized"}, \
             default="auto"
         How the PCA start is computed, with PCA's meaning. "auto" chooses as
-        PCA does, except that any data of at most 1000 columns and at least as
-        many rows, dense or sparse, takes "covariance_eigh" (in float64 from
-        centred chunks, so that sparse and dense data give the same start),
-        and sparse data wider than that "arpack". "full" needs dense X;
+        PCA does, except that data of at most 1000 columns (dense with at
+        least as many rows, sparse with any) takes "covariance_eigh" (in
+        float64 from centred chunks, so that sparse and dense data give the
+        same start), and sparse data wider than that "arpack". "full" needs dense X;
         "randomized" also takes sparse X. ARPACK runs with PCA's default
         tolerance, 0: ``tol`` is training's.
 
@@ -610,8 +610,8 @@ class AutoencoderTransformer(
     width PCA would choose. With the default ``n_components=None`` (or any
     width reaching the data's rank) the start reconstructs the training data
     exactly and ``fit`` trains nothing. Only ``svd_solver="covariance_eigh"``
-    (chosen by "auto" for at most 1000 columns and at least as many rows,
-    dense or sparse) keeps an ``n_features`` squared matrix, accumulated in
+    (chosen by "auto" for at most 1000 columns: dense with at least as many
+    rows, sparse with any) keeps an ``n_features`` squared matrix, accumulated in
     float64 over centred chunks; the other solvers work on X centred
     implicitly (a LinearOperator), so sparse X is never made dense and wide
     X costs ``O(n_features * n_components)`` memory beyond itself. Sample

@@ -11,6 +11,7 @@ from sklearn.decomposition import PCA
 import skae._pca
 from skae import AutoencoderTransformer
 from skae._pca import (
+    choose_solver,
     merge,
     moments,
     principal_axes,
@@ -515,3 +516,31 @@ def test_small_axes_of_float32_wide_data_are_not_round_off(svd_solver):
         4, svd_solver=svd_solver, max_iter=2, early_stopping=False, random_state=0
     )
     assert deep.fit(X).n_iter_ == 2
+
+
+def test_auto_takes_the_covariance_of_narrow_sparse_data_with_few_rows():
+    # ARPACK's result would move with the rows' repetition at round-off.
+    assert choose_solver("auto", (15, 30), True, 2) == "covariance_eigh"
+    assert choose_solver("auto", (15, 30), False, 2) == "full"
+    assert choose_solver("auto", (15, 3000), True, 2) == "arpack"
+
+
+@pytest.mark.parametrize("svd_solver", ["arpack", "randomized"])
+def test_truncated_solvers_leave_the_weights_drawn_after_them_alone(svd_solver):
+    # A solver's draws depend on the data's shape; the network's weights,
+    # drawn after them, must not: weighted rows then train as repeated rows.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 40))  # fewer rows than columns: draws per row
+    weights = rng.randint(1, 3, size=10)
+    params = dict(
+        n_components=2,
+        svd_solver=svd_solver,
+        solver="sgd",
+        early_stopping=False,
+        max_iter=3,
+        random_state=0,
+    )
+    weighted = AutoencoderTransformer(**params).fit(X, sample_weight=weights)
+    repeated = AutoencoderTransformer(**params).fit(X.repeat(weights, axis=0))
+    for a, b in zip(weighted.coefs_, repeated.coefs_):
+        assert_allclose(a, b, atol=1e-10)
