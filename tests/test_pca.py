@@ -542,5 +542,5 @@ def test_truncated_solvers_leave_the_weights_drawn_after_them_alone(svd_solver):
     )
     weighted = AutoencoderTransformer(**params).fit(X, sample_weight=weights)
     repeated = AutoencoderTransformer(**params).fit(X.repeat(weights, axis=0))
-    for a, b in zip(weighted.coefs_, repeated.coefs_):
+    for a, b in zip(weighted.coefs_, repeated.coefs_, strict=True):
         assert_allclose(a, b, atol=1e-10)
