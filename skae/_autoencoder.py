@@ -44,7 +44,7 @@ from ._pca import (
 )
 from ._penalties import Penalties
 from ._scaling import carry_over, make_scales, match_axes
-from ._selection import HeldOutMonitor, pool, validation_folds
+from ._selection import HeldOutMonitor, Monitors, as_of, pool, validation_folds
 from ._threads import blas_threads, product_size
 from ._training import (
     CHUNK_ROWS,
@@ -329,9 +329,10 @@ class AutoencoderTransformer(
         - "auto", choose the number of epochs (L-BFGS iterations) by
           cross-validation inside ``fit``: train on folds of the rows, score
           every epoch on each fold's held-out rows, the PCA start being epoch
-          0, then train that many epochs on all rows. A correction that does
-          not lower the held-out error is not kept: the model is then the PCA
-          start. See Notes. With fewer than 4 rows, or when every fold holds
+          0, then train that many epochs on all rows (or, with a single fold
+          on large data and a stochastic solver, keep that fold's best
+          epoch). A correction that does not lower the held-out error is not
+          kept: the model is then the PCA start. See Notes. With fewer than 4 rows, or when every fold holds
           out rows of weight 0 only, there is no fold: ``fit`` then trains as
           with False.
         - True, MLPRegressor's early stopping: hold out
@@ -549,7 +550,11 @@ class AutoencoderTransformer(
     300 rows, so that large data sets need one and pay little. A length
     rather than a shrinkage of the correction, because training on all rows
     to the best held-out epoch costs less than training until the training
-    loss stops improving. The margin of 2.5 standard errors, because the
+    loss stops improving. On data that needs one fold (3 000 rows and more),
+    the fold's best epoch is the model, as ``early_stopping=True`` keeps its
+    split (its PCA start that of the fold's training rows): a refit would
+    double the cost for a tenth more rows. L-BFGS, which cannot return to
+    its best iteration, refits. The margin of 2.5 standard errors, because the
     lowest point of a noisy curve flatters it: with smaller margins, small
     data sets came out worse than PCA on held-out rows. The alternatives,
     ``early_stopping=True`` (one split, MLPRegressor's) and ``False`` (the
@@ -956,19 +961,22 @@ class AutoencoderTransformer(
             # held-out rows, which could then judge it no longer.
             if self.early_stopping == "auto" and first_pass and not incremental:
                 selection = self._select_length(
-                    X, network, layers, random_state, sample_weight
+                    X, network, layers, random_state, sample_weight, tasks
                 )
-            network, history = self._train(
-                X,
-                network,
-                history,
-                random_state,
-                incremental,
-                rows,
-                monitor,
-                sample_weight,
-                selection,
-            )
+            if selection is not None and selection.fitted is not None:
+                network, history, stats, axes = selection.fitted
+            else:
+                network, history = self._train(
+                    X,
+                    network,
+                    history,
+                    random_state,
+                    incremental,
+                    rows,
+                    monitor,
+                    sample_weight,
+                    selection,
+                )
         if selection is not None:
             selection.record(history)
         self._store(network, history, stats, axes)
@@ -1229,61 +1237,92 @@ class AutoencoderTransformer(
             self._optimizer = optimizer
         return network, history
 
-    def _select_length(self, X, start, layers, random_state, sample_weight):
+    def _select_length(self, X, start, layers, random_state, sample_weight, tasks):
         """The :class:`~skae._selection.Selection` of the training length.
 
-        Trains a copy of the starting network on each fold's training rows,
-        from the PCA of those rows (of the width of ``start``'s codes),
-        scoring every epoch on its held-out rows (:mod:`skae._selection`).
-        None when no fold can be made, or when the ``start`` on all rows
-        cannot be improved on.
+        Trains a copy of the starting network on each fold's training rows
+        (:meth:`_fold_run`), scoring every epoch on its held-out rows
+        (:mod:`skae._selection`). None when no fold can be made, or when the
+        ``start`` on all rows cannot be improved on.
         """
         n_components = start.components.shape[0]
         if not self._trainable(start):
             return None
-        monitors = []
         folds = validation_folds(X.shape[0], self.validation_fraction, random_state)
+        # One fold of many rows is kept as it is when it wins, as
+        # early_stopping=True keeps its split: a refit on all rows would
+        # double the cost for a tenth more rows. L-BFGS cannot go back to its
+        # best iteration, so it refits.
+        single = len(folds) == 1 and self.solver != "lbfgs"
+        runs = []
         for train, held_out in folds:
             if min(train.shape[0], X.shape[1]) < n_components or (
                 sample_weight is not None
                 and not (sample_weight[train].any() and sample_weight[held_out].any())
             ):
                 continue
-            stats, axes = fit_axes(
-                X,
-                n_components,
-                self.svd_solver,
-                self._solver_options(random_state),
-                train,
-                sample_weight,
-            )
-            copies = list(layers[0]), list(layers[1]), layers[2]
-            network = self._start(True, X.dtype, stats, axes, copies)
-            monitor = HeldOutMonitor(
-                X,
-                held_out,
-                sample_weight,
-                network,
-                self.n_iter_no_change,
-                self.tol * network.scales.tolerance_unit,
-            )
-            with warnings.catch_warnings():
-                # A fold that runs to max_iter says only that the full fit may.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                self._train(
-                    X, network, History(), random_state, False, (train, None),
-                    monitor, sample_weight,
+            runs.append(
+                self._fold_run(
+                    X,
+                    (train, held_out),
+                    n_components,
+                    layers,
+                    random_state,
+                    sample_weight,
+                    tasks if single else None,
                 )  # fmt: skip
-            monitors.append(monitor)
-        if not monitors:
+            )
+        if not runs:
             return None
-        selection = pool(monitors)
+        selection = pool([monitor for monitor, _ in runs])
+        if single and selection.n_epochs:
+            network, history, stats, axes = runs[0][1]
+            selection.fitted = network, as_of(history, selection.n_epochs), stats, axes
         if self.verbose:
             print(
-                f"Cross-validation over {len(monitors)} folds chose "
+                f"Cross-validation over {len(runs)} folds chose "
                 f"{selection.n_epochs} epochs (0: the PCA start)."
             )
         return selection
+
+    def _fold_run(
+        self, X, fold, n_components, layers, random_state, sample_weight, tasks
+    ):
+        """Train a copy of ``layers`` on a fold's training rows, from their PCA.
+
+        The fold's :class:`~skae._selection.HeldOutMonitor` and what it
+        trained, ``(network, history, stats, axes)``. With ``tasks`` (a single
+        fold, kept if it wins) the run is the fit's own: the best held-out
+        epoch is kept as with ``early_stopping=True``, and the callbacks,
+        ``verbose`` and the warnings see it. Otherwise it runs silently.
+        """
+        train, held_out = fold
+        options = self._solver_options(random_state)
+        stats, axes = fit_axes(
+            X, n_components, self.svd_solver, options, train, sample_weight
+        )
+        copies = list(layers[0]), list(layers[1]), layers[2]
+        network = self._start(True, X.dtype, stats, axes, copies)
+        monitor = HeldOutMonitor(
+            X,
+            held_out,
+            sample_weight,
+            network,
+            self.n_iter_no_change,
+            self.tol * network.scales.tolerance_unit,
+        )
+        rows, watch = (train, None), monitor
+        if tasks is not None:
+            rows, watch = fold, Monitors(monitor, tasks.monitor(stats, axes))
+        with warnings.catch_warnings():
+            if tasks is None:
+                # A fold that runs to max_iter says only that the full fit may.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            network, history = self._train(
+                X, network, History(), random_state, False, rows, watch,
+                sample_weight,
+            )  # fmt: skip
+        return monitor, (network, history, stats, axes)
 
     def _store(self, network, history, stats, axes):
         """Copy the trained network, its PCA and its history into fitted attributes."""

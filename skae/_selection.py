@@ -6,7 +6,8 @@ is the PCA start), and pools the scores. The number of epochs whose pooled
 held-out error is lowest is then trained on all rows; 0 keeps PCA. Few rows
 give few held-out rows per fold, so there are more folds: at least
 ``MIN_VALIDATION_ROWS`` rows are held out over all folds, as far as the rows
-allow, and never more folds than ``1 / validation_fraction``.
+allow, and never more folds than ``1 / validation_fraction``. Many rows need
+one fold, whose best epoch is then kept as it is (see ``Selection.fitted``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -104,17 +105,41 @@ class HeldOutMonitor:
         """Nothing to release."""
 
 
+class Monitors:
+    """Solver monitors told of every epoch together; stop when one asks."""
+
+    def __init__(self, *monitors):
+        self.monitors = [monitor for monitor in monitors if monitor is not None]
+
+    def begin(self, snapshot):
+        """Tell each monitor an epoch begins."""
+        for monitor in self.monitors:
+            monitor.begin(snapshot)
+
+    def end(self, snapshot):
+        """Tell each monitor the epoch ended; whether any asks to stop."""
+        return any([monitor.end(snapshot) for monitor in self.monitors])
+
+    def close(self):
+        """Tell each monitor training ended."""
+        for monitor in self.monitors:
+            monitor.close()
+
+
 @dataclass
 class Selection:
     """What the folds say: the epochs to train and the held-out errors behind it.
 
     ``curve`` (n_run + 1,) is the pooled held-out mean squared error after
     each number of epochs, that of the PCA start first; ``n_epochs`` is the
-    number chosen, 0 to keep PCA.
+    number chosen, 0 to keep PCA. ``fitted``, when set, is the model to keep
+    as it is: ``(network, history, stats, axes)`` of a single fold's
+    training, stopped at its best held-out epoch.
     """
 
     curve: np.ndarray
     n_epochs: int
+    fitted: tuple | None = None
 
     def record(self, history):
         """Write the pooled held-out scores into ``history``, as negative MSE."""
@@ -125,6 +150,15 @@ class Selection:
         # kept start gains nothing, also when it reconstructs the rows exactly
         # (start == 0, where the ratio would be 0 / 0).
         history.validation_gain = float(1 - best / start) if self.n_epochs else 0.0
+
+
+def as_of(history, n_epochs):
+    """``history`` cut back to its first ``n_epochs`` epochs, for a kept best epoch."""
+    rows_per_epoch = history.t // history.n_iter
+    history.loss_curve = history.loss_curve[:n_epochs]
+    history.loss = history.loss_curve[-1]
+    history.n_iter, history.t = n_epochs, rows_per_epoch * n_epochs
+    return history
 
 
 # How many standard errors the held-out gain over the PCA start must exceed.
@@ -154,7 +188,9 @@ def pool(monitors):
     weights = np.concatenate([monitor.weights for monitor in monitors])
     total = weights.sum()
     curve = sums / total
-    best = int(np.argmin(curve))
+    # The sums, not the curve: the first epoch of least error, as a monitor
+    # that keeps its best weights counts it, whatever the division rounds.
+    best = int(np.argmin(sums))
     gain = curve[0] - curve[best]
     spread = max(squares[best] / total - gain**2, 0.0)
     error = np.sqrt(spread * (weights @ weights)) / total

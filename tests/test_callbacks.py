@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_swiss_roll
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -359,3 +360,16 @@ def test_auto_reports_the_epochs_trained_on_all_rows(digits):
     ae = small(early_stopping="auto", max_iter=30).set_callbacks(recorder)
     fit_quietly(ae, digits)
     assert len(recorder.ends()) == ae.n_iter_ == len(ae.loss_curve_)
+
+
+@needs_callbacks
+def test_auto_on_one_fold_reports_the_epochs_of_the_fold_it_keeps():
+    """On many rows "auto" makes one fold and keeps its best epoch: the
+    callbacks see that fold's epochs, the ones after the best included."""
+    X = make_swiss_roll(4000, noise=0.05, random_state=0)[0]
+    recorder = Recorder()
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(8,), max_iter=30, random_state=0
+    ).set_callbacks(recorder)
+    fit_quietly(ae, X)
+    assert 0 < ae.n_iter_ <= len(recorder.ends()) == len(ae.validation_scores_)

@@ -177,3 +177,30 @@ def test_a_kept_start_that_is_exact_gains_nothing():
         selection.record(history)
     assert selection.n_epochs == 0
     assert history.validation_gain == 0.0
+
+
+def test_a_single_fold_of_many_rows_is_kept_at_its_best_epoch():
+    # 4 000 rows make one fold (of 3 600 training rows): its best epoch is the
+    # model, as early_stopping=True keeps its split, with no refit.
+    X = make_swiss_roll(4000, noise=0.05, random_state=0)[0]
+    params = dict(hidden_layer_sizes=(16, 16), max_iter=60, random_state=0)
+    ae = AutoencoderTransformer(2, **params).fit(X)
+    assert ae.n_iter_ > 0
+    assert ae.n_samples_ == 3600  # the PCA start of the fold's training rows
+    assert len(ae.loss_curve_) == ae.n_iter_ and ae.t_ == 3600 * ae.n_iter_
+    assert ae.best_validation_score_ == ae.validation_scores_[ae.n_iter_ - 1]
+    assert ae.best_validation_score_ == max(ae.validation_scores_)
+    assert ae.validation_gain_ > 0
+    same = AutoencoderTransformer(2, **params).fit(X)
+    for a, b in zip(ae.coefs_, same.coefs_, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_a_single_fold_refits_with_lbfgs():
+    # L-BFGS cannot return to its best iteration: the chosen length is
+    # trained on all rows.
+    X = make_swiss_roll(4000, noise=0.05, random_state=0)[0]
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(16,), solver="lbfgs", max_iter=30, random_state=0
+    ).fit(X)
+    assert ae.n_samples_ == 4000
