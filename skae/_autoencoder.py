@@ -332,9 +332,9 @@ class AutoencoderTransformer(
           0, then train that many epochs on all rows (or, with a single fold
           on large data and a stochastic solver, keep that fold's best
           epoch). A correction that does not lower the held-out error is not
-          kept: the model is then the PCA start. See Notes. With fewer than 4 rows, or when every fold holds
-          out rows of weight 0 only, there is no fold: ``fit`` then trains as
-          with False.
+          kept: the model is then the PCA start. See Notes. With fewer than 4
+          rows, or when every fold holds out rows of weight 0 only, there is
+          no fold: ``fit`` then trains as with False.
         - True, MLPRegressor's early stopping: hold out
           ``validation_fraction`` of the rows, stop when their score (the
           negative reconstruction MSE) stops improving, and keep the weights
