@@ -314,7 +314,12 @@ class AutoencoderTransformer(
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of starting
-        afresh. The architecture and the number of features must not change.
+        afresh. The architecture, ``tied_weights`` and the number of features
+        must not change. Unlike MLPRegressor, which restarts its optimizer,
+        a warm-start fit with the same ``solver`` continues the optimizer's
+        state (Adam's moments, SGD's velocity), as ``partial_fit`` does, so
+        that training in stages follows one longer fit; its stopping rule
+        (best loss, best validation score) starts anew on the new data.
 
     momentum : float, default=0.9
         Momentum of the gradient descent. Only used when ``solver="sgd"``.
@@ -909,7 +914,21 @@ class AutoencoderTransformer(
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def _fit(self, X, y, incremental, sample_weight=None):
-        """Shared path of ``fit`` and ``partial_fit``."""
+        """Shared path of ``fit`` and ``partial_fit``.
+
+        A call that raises leaves the estimator as it was: validation sets
+        ``n_features_in_`` and ``feature_names_in_`` before training can fail.
+        """
+        state = dict(vars(self))
+        try:
+            return self._fit_or_raise(X, y, incremental, sample_weight)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state)
+            raise
+
+    def _fit_or_raise(self, X, y, incremental, sample_weight):
+        """:meth:`_fit`, leaving the estimator changed when it raises."""
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X = validate_data(
             self,
@@ -930,11 +949,24 @@ class AutoencoderTransformer(
             "partial_fit" if incremental else "fit",
             1 if incremental else self.max_iter,
         )
+        # A copy of the fitted generator: the fitted state changes only once
+        # the call succeeds.
         random_state = (
-            check_random_state(self.random_state) if first_pass else self._random_state
+            check_random_state(self.random_state)
+            if first_pass
+            else copy.deepcopy(self._random_state)
         )
+        if first_pass or not self._continues_optimizer():
+            self.__dict__.pop("_optimizer", None)
         rows = None
-        if self.early_stopping is True and not incremental and self.solver != "lbfgs":
+        if (
+            self.early_stopping is True
+            and not incremental
+            and self.solver != "lbfgs"
+            and not self._linear(
+                layer_activations(len(hidden), self.activation, self.output_activation)
+            )
+        ):
             # The PCA start is fitted on the training rows only, so that the
             # validation score compares it fairly with every epoch after it.
             rows = validation_split(X.shape[0], self.validation_fraction, random_state)
@@ -952,7 +984,7 @@ class AutoencoderTransformer(
             layers, history = self._initial_state(X, hidden, n_components, random_state)
         else:
             self._check_architecture(X, hidden, n_components)
-            layers, history = self._current_state()
+            layers, history = self._current_state(incremental)
         network = self._start(first_pass, X.dtype, stats, axes, layers)
         monitor = tasks.monitor(stats, axes)
         selection = None
@@ -1058,7 +1090,7 @@ class AutoencoderTransformer(
         )
         return (coefs, intercepts, activations), History()
 
-    def _current_state(self):
+    def _current_state(self, incremental):
         """The fitted layers and history, to continue from."""
         history = History(
             **{
@@ -1066,6 +1098,11 @@ class AutoencoderTransformer(
                 for name in History.__annotations__
             }
         )
+        if not incremental:
+            # A warm-start fit is judged on its own data, maybe of another
+            # scale than the previous fit's: its best loss and validation
+            # score start anew.
+            history.best_loss, history.best_validation_score = np.inf, None
         # New lists of the same arrays: neither the solvers nor carry_over
         # write into the arrays, so a diverging fit leaves the model intact.
         layers = list(self.coefs_), list(self.intercepts_), self._layer_activations
@@ -1152,16 +1189,31 @@ class AutoencoderTransformer(
             options,
         )  # fmt: skip
 
+    def _linear(self, activations):
+        """Whether PCA is the optimum of a network of these activations.
+
+        A linear autoencoder cannot beat PCA (Eckart-Young), unless a
+        regulariser changes the objective.
+        """
+        regularised = self.noise is not None or self.sparsity or self.contractive
+        identity = set(activations) == {"identity"}
+        return not regularised and self.loss == "squared_error" and identity
+
     def _trainable(self, network):
         """Whether training can improve on the PCA start ``network``."""
         regularised = self.noise is not None or self.sparsity or self.contractive
-        linear = self.loss == "squared_error" and set(network.activations) == {
-            "identity"
-        }
         # The start reconstructs the training data exactly when the codes span
         # them (pca_mse is then 0).
         exact = network.linear_decoder and network.scales.pca_mse == 0
-        return regularised or not (linear or exact)
+        return not self._linear(network.activations) and (regularised or not exact)
+
+    def _continues_optimizer(self):
+        """Whether a fit that continues the fitted weights continues their optimizer.
+
+        It does when the solver that trained them is still the one asked for.
+        """
+        kind = {"sgd": SGD, "adam": Adam}.get(self.solver)
+        return kind is not None and isinstance(getattr(self, "_optimizer", None), kind)
 
     def _train_lbfgs(
         self, X, network, history, random_state, incremental, rows, monitor, run,
@@ -1200,7 +1252,9 @@ class AutoencoderTransformer(
         ``run`` holds ``max_iter``, ``verbose``, ``fixed_length`` and ``fold``
         (a fold's optimizer is not kept).
         """
-        if incremental and history.n_iter and hasattr(self, "_optimizer"):
+        # Set by the last stochastic fit, for partial_fit and warm_start to
+        # continue (see _fit_or_raise); MLPRegressor restarts it on warm_start.
+        if history.n_iter and hasattr(self, "_optimizer"):
             optimizer = copy.deepcopy(self._optimizer)
         else:
             # The training loop updates one flat vector of all parameters.
@@ -1338,6 +1392,7 @@ class AutoencoderTransformer(
         self.noise_variance_ = axes.noise_variance
         self.n_samples_ = stats.n_samples
         self._layer_activations, self._scales = network.activations, network.scales
+        self._tied_weights = self.tied_weights
         self._moments = stats
 
     def _whitening(self):
@@ -1405,14 +1460,21 @@ class AutoencoderTransformer(
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
         )
-        if expected != fitted or activations != self._layer_activations:
+        tied = getattr(self, "_tied_weights", self.tied_weights)
+        if (
+            expected != fitted
+            or activations != self._layer_activations
+            or tied != self.tied_weights
+        ):
             raise ValueError(
                 f"Cannot continue training a network of layer widths {fitted} "
                 f"and activations {self._layer_activations} with "
                 f"hidden_layer_sizes={self.hidden_layer_sizes!r}, "
                 f"n_components={self.n_components!r}, "
-                f"activation={self.activation!r} and "
-                f"output_activation={self.output_activation!r}: restore them, "
+                f"activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r} and "
+                f"tied_weights={self.tied_weights!r} (fitted with {tied!r}): "
+                "restore them, "
                 "or start a new network with fit and warm_start=False."
             )
 

@@ -463,6 +463,7 @@ class _StoppingRule:
         self.best_theta = params.theta.copy()
         if history.validation_scores is None:
             history.validation_scores = []
+        if history.best_validation_score is None:
             history.best_validation_score = self.validation_score()
 
     def validation_score(self):

@@ -4,6 +4,7 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -869,3 +870,98 @@ def test_contractive_penalty_contracts_the_encoder(digits):
     contractive = AutoencoderTransformer(**params, max_iter=30, contractive=1.0)
     contractive.fit(digits)
     assert _jacobian_norm(contractive, digits) < 0.9 * _jacobian_norm(plain, digits)
+
+
+# --- defects found in review (issue "The training code as one objective") --------
+
+
+def test_a_failed_refit_leaves_the_fitted_model_exactly_as_it_was(digits):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(digits[:, :6], columns=[f"c{i}" for i in range(6)])
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(4,), solver="sgd", max_iter=3, early_stopping=False,
+        random_state=0,
+    ).fit(frame)  # fmt: skip
+    before = {name: value for name, value in vars(ae).items() if name.endswith("_")}
+    codes = ae.transform(frame)
+    ae.set_params(learning_rate_init=1e6, momentum=0.0)
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        ae.fit(digits[:, :8] * 1e3)  # another width, and it diverges
+    after = {name: value for name, value in vars(ae).items() if name.endswith("_")}
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        assert after[name] is value, name
+    assert ae.n_features_in_ == 6 and list(ae.feature_names_in_) == list(frame)
+    assert_array_equal(ae.transform(frame), codes)
+
+
+def test_tol_stops_training_from_an_exact_start(digits):
+    # Rank 3 in 6 columns, 4 codes: PCA is exact and its training error about
+    # 1e-16, so tol relative to it would stop nothing; a regulariser trains.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 6))
+    ae = AutoencoderTransformer(
+        4, sparsity=0.01, early_stopping=False, max_iter=300, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ae.fit(X)
+    assert ae.n_iter_ < 300
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_a_warm_start_fit_is_judged_on_its_own_data(digits, early_stopping):
+    ae = AutoencoderTransformer(
+        3, hidden_layer_sizes=(8,), max_iter=20, n_iter_no_change=3,
+        early_stopping=early_stopping, warm_start=True, random_state=0,
+    ).fit(digits)  # fmt: skip
+    previous_epochs = ae.n_iter_
+    ae.fit(10 * digits)
+    new_epochs = ae.n_iter_ - previous_epochs
+    # Errors on 10 * X are 100 times larger: compared with the previous fit's
+    # best, no epoch would improve, and the new fit would stop after
+    # n_iter_no_change epochs and be thrown away.
+    assert new_epochs > 3 + 1
+    if early_stopping:
+        assert ae.best_validation_score_ == max(ae.validation_scores_[-new_epochs:])
+    else:
+        assert ae.best_loss_ == min(ae.loss_curve_[-new_epochs:])
+
+
+def test_partial_fit_refuses_a_changed_tied_weights(digits, small_model_params):
+    ae = AutoencoderTransformer(**small_model_params).partial_fit(digits)
+    with pytest.raises(ValueError, match="tied_weights"):
+        ae.set_params(tied_weights=True).partial_fit(digits)
+
+
+def test_partial_fit_after_a_solver_change_uses_the_new_solver(digits):
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(8,), solver="sgd", momentum=0.0)
+    ae.partial_fit(digits)
+    ae.set_params(solver="adam").partial_fit(digits)
+    assert type(ae._optimizer).__name__ == "Adam"
+
+
+def test_a_linear_network_with_early_stopping_uses_every_row(digits):
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(), early_stopping=True)
+    ae.fit(digits)
+    assert ae.n_iter_ == 0 and ae.n_samples_ == digits.shape[0]
+    assert ae.validation_scores_ is None and ae.best_validation_score_ is None
+    pca = PCA(3).fit(digits)
+    assert_allclose(ae.explained_variance_, pca.explained_variance_, rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_warm_start_continues_the_optimizer(solver):
+    # Measured with a restarted optimizer (adam): 20 epochs, 20 more, then
+    # one more epoch made the training error 10 % worse (8.12, 7.12, 7.84).
+    X = load_digits().data
+    params = dict(n_components=2, solver=solver, early_stopping=False, tol=0.0)
+    staged = AutoencoderTransformer(max_iter=20, warm_start=True, random_state=0)
+    staged.set_params(**params).fit(X).fit(X)
+    before = -staged.score(X)
+    staged.set_params(max_iter=1).fit(X)
+    assert -staged.score(X) <= 1.01 * before
+    at_once = AutoencoderTransformer(max_iter=41, random_state=0, **params).fit(X)
+    assert staged.n_iter_ == at_once.n_iter_ == 41
+    assert -staged.score(X) == pytest.approx(-at_once.score(X), rel=0.02)
