@@ -58,6 +58,7 @@ from ._training import (
     squared_errors,
     validation_split,
 )
+from ._warnings import warn_at_caller
 
 
 def _solver_is_stochastic(estimator):
@@ -1505,11 +1506,10 @@ class AutoencoderTransformer(
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(
+            warn_at_caller(
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole data as one batch.",
                 UserWarning,
-                stacklevel=5,  # the user's fit call, above _fit and _fit_context
             )
             return n_samples
         return self.batch_size

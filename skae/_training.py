@@ -3,7 +3,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
-import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -28,16 +27,12 @@ from ._network import (
     unscale_output,
 )
 from ._penalties import code_sparsity, contraction
+from ._warnings import warn_at_caller
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
 # score): big enough for efficient matrix products, small enough that a dense
 # chunk of sparse or large X stays far below the size of X.
 CHUNK_ROWS = 2048
-
-# Warnings raised here point at the user's fit or partial_fit call: above the
-# warning stand the errstate wrapper, AutoencoderTransformer._fit, the public
-# method and scikit-learn's _fit_context wrapper.
-_USER_FRAME = 6
 
 
 @dataclass
@@ -616,11 +611,10 @@ def fit_stochastic(
             rule.count = 0
     else:
         if loop.warn and not loop.incremental:
-            warnings.warn(
+            warn_at_caller(
                 f"Stochastic optimizer: maximum iterations ({loop.max_iter}) reached "
                 "and the optimization hasn't converged yet. Increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=_USER_FRAME,
             )
     rule.restore_best()
     return params.stored(), history
@@ -761,11 +755,10 @@ def fit_lbfgs(
         monitor.close()
     # A stop that a callback asked for is no failure to converge.
     if result.status != 0 and not stopped and (warn or result.nit < max_iter):
-        warnings.warn(
+        warn_at_caller(
             f"lbfgs failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or max_fun.",
             ConvergenceWarning,
-            stacklevel=_USER_FRAME,
         )
     value = float(result.fun) * scale
     _check_finite(value, "training loss", "Try solver='adam' or a larger alpha.")
