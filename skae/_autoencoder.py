@@ -931,18 +931,9 @@ class AutoencoderTransformer(
     def _fit_or_raise(self, X, y, incremental, sample_weight):
         """:meth:`_fit`, leaving the estimator changed when it raises."""
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32] if first_pass else self.coefs_[0].dtype,
-            reset=first_pass,
+        X, sample_weight, hidden = self._validate_input(
+            X, sample_weight, first_pass, incremental
         )
-        if sp.issparse(X):
-            # Minibatches are rows: CSR gives them cheaply, without densifying X.
-            X = X.tocsr()
-        sample_weight = _validate_sample_weight(sample_weight, X)
-        hidden = self._check_params(X, first_pass, incremental)
         tasks = FitTasks(
             self,
             X,
@@ -959,19 +950,7 @@ class AutoencoderTransformer(
         )
         if first_pass or not self._continues_optimizer():
             self.__dict__.pop("_optimizer", None)
-        rows = None
-        if (
-            self.early_stopping is True
-            and not incremental
-            and self.solver != "lbfgs"
-            and not self._linear(
-                layer_activations(len(hidden), self.activation, self.output_activation)
-            )
-        ):
-            # The PCA start is fitted on the training rows only, so that the
-            # validation score compares it fairly with every epoch after it.
-            rows = validation_split(X.shape[0], self.validation_fraction, random_state)
-            _check_split_weights(sample_weight, rows, self.validation_fraction)
+        rows = self._held_out_rows(X, hidden, incremental, sample_weight, random_state)
         stats, axes = self._pca_start(
             X,
             None if rows is None else rows[0],
@@ -1016,6 +995,42 @@ class AutoencoderTransformer(
         self._random_state = random_state
         tasks.end()
         return self
+
+    def _validate_input(self, X, sample_weight, first_pass, incremental):
+        """X (CSR if sparse), the sample weights and the hidden layer widths."""
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32] if first_pass else self.coefs_[0].dtype,
+            reset=first_pass,
+        )
+        if sp.issparse(X):
+            # Minibatches are rows: CSR gives them cheaply, without densifying X.
+            X = X.tocsr()
+        sample_weight = _validate_sample_weight(sample_weight, X)
+        return X, sample_weight, self._check_params(X, first_pass, incremental)
+
+    def _held_out_rows(self, X, hidden, incremental, sample_weight, random_state):
+        """(training, validation) rows of ``early_stopping=True``, else None.
+
+        A network that trains nothing (PCA itself) holds out no rows.
+        """
+        activations = layer_activations(
+            len(hidden), self.activation, self.output_activation
+        )
+        if (
+            self.early_stopping is not True
+            or incremental
+            or self.solver == "lbfgs"
+            or self._linear(activations)
+        ):
+            return None
+        # The PCA start is fitted on the training rows only, so that the
+        # validation score compares it fairly with every epoch after it.
+        rows = validation_split(X.shape[0], self.validation_fraction, random_state)
+        _check_split_weights(sample_weight, rows, self.validation_fraction)
+        return rows
 
     def _pca_start(self, X, rows, sample_weight, incremental, first_pass, random_state):
         """The :class:`Moments` and :class:`PrincipalAxes` the network starts from.
