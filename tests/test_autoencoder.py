@@ -876,7 +876,7 @@ def test_contractive_penalty_contracts_the_encoder(digits):
 
 
 def test_a_failed_refit_leaves_the_fitted_model_exactly_as_it_was(digits):
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", reason=NEEDS_PANDAS)
     frame = pd.DataFrame(digits[:, :6], columns=[f"c{i}" for i in range(6)])
     ae = AutoencoderTransformer(
         2, hidden_layer_sizes=(4,), solver="sgd", max_iter=3, early_stopping=False,
