@@ -28,6 +28,7 @@ from ._network import (
     unpack,
     unscale_output,
 )
+from ._optimizers import scratch_for
 from ._penalties import code_sparsity, contraction
 from ._sparse import ScaledRows, decoder_gradients, squared_residuals
 
@@ -652,7 +653,7 @@ def fit_stochastic(
     if corruption is not None:
         corrupt = partial(corruption.apply, rng=corruption.generator())
     objective = loss, penalties, corrupt
-    scratch = [np.empty_like(params.theta)]
+    scratch = scratch_for([params.theta])
     advice = (
         f"The step size learning_rate_init={loop.learning_rate_init!r} is too "
         "large for this data and network: lower learning_rate_init (for example "
