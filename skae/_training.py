@@ -451,10 +451,15 @@ def _snapshot(params, theta, history):
 
     A function returning copies of the network with parameters ``theta`` (a
     flat vector, as ``params.theta``) and of ``history``: a callback may keep
-    them while training goes on.
+    them while training goes on. With ``copied=False`` it returns views of
+    them instead, for a monitor that reads them at once and keeps nothing
+    (a copy of a wide network's parameters is hundreds of MiB).
     """
 
-    def take():
+    def take(copied=True):
+        if not copied:
+            views = unpack(theta, params.units, theta.dtype, params.tied)
+            return replace(params.network, coefs=views[0], intercepts=views[1]), history
         coefs, intercepts = unpack(theta.copy(), params.units, theta.dtype, params.tied)
         coefs = [np.ascontiguousarray(coef) for coef in coefs]
         network = replace(params.network, coefs=coefs, intercepts=intercepts)
