@@ -66,12 +66,12 @@ class ScaledRows:
         second array of its size is made, as ``X.T @ delta`` would.
         """
         delta = np.ascontiguousarray(delta, dtype=out.dtype)
-        if not out.flags.c_contiguous or self.X.dtype != out.dtype:
+        X = self.X
+        if X.format != "csr" or not out.flags.c_contiguous or X.dtype != out.dtype:
             out[...] = self.X.T @ delta
         else:
             out[...] = 0
             n_rows, n_features = self.shape
-            X = self.X
             # X.T is the CSC matrix of X's arrays: SciPy's own kernel for
             # CSC times dense columns, accumulating into out.
             _sparsetools.csc_matvecs(
