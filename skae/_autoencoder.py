@@ -1533,8 +1533,8 @@ class AutoencoderTransformer(
         """Encode X into codes of ``n_components`` units.
 
         PCA's projection of X plus the encoder's correction, in the units of
-        X, as PCA's codes are. Sparse X is made dense a chunk of rows at a
-        time, never whole.
+        X, as PCA's codes are. Sparse X is never made dense: it goes through
+        the first layer by sparse products.
 
         Parameters
         ----------
@@ -1679,8 +1679,9 @@ class AutoencoderTransformer(
             Dense float64, whatever the format and dtype of X (float32 errors
             of large data could overflow). It is computed a chunk of rows at a
             time, so that besides it only one chunk is held, and sparse X is
-            made dense one chunk at a time, never whole; the result itself is
-            as large as a dense X, so pass large sparse data in row chunks.
+            made dense a block of a chunk's columns at a time, never whole;
+            the result itself is as large as a dense X, so pass large sparse
+            data in row chunks.
 
         See Also
         --------

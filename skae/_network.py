@@ -164,9 +164,13 @@ def backward(
         coef_grads = [np.empty_like(coef) for coef in coefs]
         intercept_grads = [np.empty_like(coef[0]) for coef in coefs]
     for i in range(n_layers - 1, -1, -1):
-        np.matmul(outputs[i].T, delta, out=coef_grads[i])
+        if isinstance(outputs[i], np.ndarray):
+            np.matmul(outputs[i].T, delta, out=coef_grads[i])
+        else:
+            # Sparse input (skae._sparse.ScaledRows), never made dense.
+            outputs[i].transpose_matmul(delta, coef_grads[i])
         if alpha:
-            coef_grads[i] += (2 * alpha / n_samples) * coefs[i]
+            add_scaled(coef_grads[i], 2 * alpha / n_samples, coefs[i])
         # A matrix-vector product sums the rows faster than np.sum here.
         np.matmul(np.ones(n_samples, delta.dtype), delta, out=intercept_grads[i])
         # The input layer's delta is never needed: the data is not a parameter.
@@ -178,6 +182,19 @@ def backward(
         elif input_delta is not None:
             np.matmul(delta, coefs[0].T, out=input_delta)
     return coef_grads, intercept_grads
+
+
+def add_scaled(out, factor, W):
+    """``out += factor * W``, a block of rows at a time.
+
+    The same arithmetic as the one expression, without its temporary the size
+    of ``W`` (hundreds of MiB for the first layer of wide data).
+    """
+    step = max(1, 2**15 // max(W.shape[1], 1))
+    for start in range(0, W.shape[0], step):
+        rows = slice(start, start + step)
+        out[rows] += factor * W[rows]
+    return out
 
 
 def penalty(coefs, alpha, n_samples):
@@ -322,7 +339,13 @@ def encode_scaled(X_in, network, out=None, scratch=None):
     )
     C = outputs[-1]
     C *= network.scales.code_correction
-    C += np.matmul(X_in, network.encoder_projection(), out=scratch)
+    projection = network.encoder_projection()
+    # X_in may be sparse rows (skae._sparse.ScaledRows), which only offer @.
+    C += (
+        X_in @ projection
+        if scratch is None
+        else np.matmul(X_in, projection, out=scratch)
+    )
     return outputs
 
 

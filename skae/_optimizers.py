@@ -4,6 +4,36 @@
 
 import numpy as np
 
+# Elements per piece of an update: the passes of a step over a piece run in
+# cache, and the scratch is this small however wide the network (the flat
+# parameters of a 100 000-column network are hundreds of MiB).
+PIECE = 2**15
+
+
+def scratch_for(params):
+    """Scratch arrays for :meth:`SGD.step` and :meth:`Adam.step`, one per array."""
+    return [np.empty(min(PIECE, p.size), p.dtype) for p in params]
+
+
+def _pieces(arrays, scratch):
+    """Matching pieces of same-shaped ``arrays``, each with a scratch piece.
+
+    Contiguous arrays go in flat pieces of ``scratch.size`` elements (at most
+    ``PIECE`` without scratch). An update is elementwise, so its pieces give
+    the same numbers as the whole. Other arrays go whole, with a scratch of
+    their shape.
+    """
+    if not all(a.flags.c_contiguous for a in arrays):
+        yield [*arrays, np.empty_like(arrays[0])]
+        return
+    flats = [a.reshape(-1) for a in arrays]
+    size = min(PIECE, flats[0].size) if scratch is None else scratch.size
+    buffer = np.empty(size, arrays[0].dtype) if scratch is None else scratch
+    buffer = buffer.reshape(-1)
+    for start in range(0, flats[0].size, size):
+        piece = [flat[start : start + size] for flat in flats]
+        yield [*piece, buffer[: piece[0].size]]
+
 
 class SGD:
     """Stochastic gradient descent with momentum and a learning-rate schedule.
@@ -40,22 +70,21 @@ class SGD:
     def step(self, params, grads, scratch=None):
         """Move each array of ``params`` against its gradient, in place.
 
-        ``scratch``, arrays shaped like ``params``, hold the temporaries; the
-        training loop passes the same ones at every step so that a step
-        allocates nothing.
+        ``scratch``, one array per parameter array (:func:`scratch_for`),
+        holds the temporaries of a piece of the update; the training loop
+        passes the same ones at every step so that a step allocates nothing.
         """
-        scratch = scratch or [np.empty_like(grad) for grad in grads]
-        for param, grad, velocity, buffer in zip(
-            params, grads, self.velocities, scratch, strict=True
-        ):
-            scaled_grad = np.multiply(grad, self.learning_rate, out=buffer)
-            velocity *= self.momentum
-            velocity -= scaled_grad
-            if self.nesterov:
-                param -= scaled_grad
-                param += np.multiply(velocity, self.momentum, out=scaled_grad)
-            else:
-                param += velocity
+        scratch = scratch or [None] * len(params)
+        for *arrays, spare in zip(params, grads, self.velocities, scratch, strict=True):
+            for param, grad, velocity, buffer in _pieces(arrays, spare):
+                scaled_grad = np.multiply(grad, self.learning_rate, out=buffer)
+                velocity *= self.momentum
+                velocity -= scaled_grad
+                if self.nesterov:
+                    param -= scaled_grad
+                    param += np.multiply(velocity, self.momentum, out=scaled_grad)
+                else:
+                    param += velocity
 
     def end_epoch(self, time_step):
         """Apply the "invscaling" decay after ``time_step`` samples seen."""
@@ -111,30 +140,30 @@ class Adam:
     def step(self, params, grads, scratch=None):
         """Move each array of ``params`` by the Adam update, in place.
 
-        ``scratch``, arrays shaped like ``params``, hold the temporaries; the
-        training loop passes the same ones at every step so that a step
-        allocates nothing.
+        ``scratch``, one array per parameter array (:func:`scratch_for`),
+        holds the temporaries of a piece of the update; the training loop
+        passes the same ones at every step so that a step allocates nothing.
         """
         self.t += 1
         step_size = self.learning_rate
-        scratch = scratch or [np.empty_like(grad) for grad in grads]
-        for param, grad, m, v, buffer in zip(
-            params, grads, self.first_moments, self.second_moments, scratch, strict=True
-        ):
+        scratch = scratch or [None] * len(params)
+        moments = self.first_moments, self.second_moments
+        for *arrays, spare in zip(params, grads, *moments, scratch, strict=True):
             # Every product goes through the buffer: the update costs a dozen
-            # passes over the parameters and no allocation.
-            np.multiply(grad, 1 - self.beta_1, out=buffer)
-            m *= self.beta_1
-            m += buffer
-            np.multiply(grad, grad, out=buffer)
-            buffer *= 1 - self.beta_2
-            v *= self.beta_2
-            v += buffer
-            np.sqrt(v, out=buffer)
-            buffer += self.epsilon
-            np.divide(m, buffer, out=buffer)
-            buffer *= step_size
-            param -= buffer
+            # passes over a piece (in cache) and no allocation.
+            for param, grad, m, v, buffer in _pieces(arrays, spare):
+                np.multiply(grad, 1 - self.beta_1, out=buffer)
+                m *= self.beta_1
+                m += buffer
+                np.multiply(grad, grad, out=buffer)
+                buffer *= 1 - self.beta_2
+                v *= self.beta_2
+                v += buffer
+                np.sqrt(v, out=buffer)
+                buffer += self.epsilon
+                np.divide(m, buffer, out=buffer)
+                buffer *= step_size
+                param -= buffer
 
     def end_epoch(self, time_step):
         """Adam keeps no schedule."""

@@ -94,7 +94,8 @@ class HeldOutMonitor:
 
     def end(self, snapshot):
         """Score the epoch just run; whether to stop."""
-        errors = self._errors(snapshot()[0])
+        # Read at once and not kept: views, not a copy of the parameters.
+        errors = self._errors(snapshot(copied=False)[0])
         self.sums.append(float(self.weights @ errors))
         self.squares.append(float(self.weights @ (errors - self.start) ** 2))
         improved = self.sums[-1] < min(self.sums[:-1]) - self.tolerance * self.total

@@ -16,6 +16,7 @@ from sklearn.utils import gen_batches
 
 from ._losses import loss_and_output_delta
 from ._network import (
+    backward,
     backward_network,
     decode_scaled,
     encode_scaled,
@@ -26,7 +27,9 @@ from ._network import (
     unpack,
     unscale_output,
 )
+from ._optimizers import scratch_for
 from ._penalties import code_sparsity, contraction
+from ._sparse import ScaledRows, decoder_gradients, squared_residuals
 from ._warnings import warn_at_caller
 
 # Most rows per chunk for whole-data passes (L-BFGS, validation, transform,
@@ -86,11 +89,6 @@ class History:
     validation_gain: float | None = None
 
 
-def _dense(X):
-    """A dense view of a row batch of X."""
-    return X.toarray() if sp.issparse(X) else X
-
-
 class Workspace:
     """Arrays that every minibatch reuses: scaled input, layer outputs, deltas.
 
@@ -141,7 +139,8 @@ def batch_loss_and_gradients(
     """Loss (in network units) and gradients for one batch of raw rows ``X``.
 
     ``X`` (n_samples, n_features) is dense or sparse; only this batch is made
-    dense. ``penalties`` (:class:`skae._penalties.Penalties`) are added to the
+    dense (sparse X is not: :func:`_sparse_batch`). ``penalties``
+    (:class:`skae._penalties.Penalties`) are added to the
     loss; whole-data passes set ``alpha`` to 0 and add the L2 penalty once
     instead of once per chunk. ``corrupt(X_in, scratch=...)``, if given,
     corrupts the scaled input in place; the target stays clean. With a
@@ -150,7 +149,6 @@ def batch_loss_and_gradients(
     except by the code penalties. ``sample_weight`` (n_samples,) weighs each
     row's loss and code penalties, ``sum_i w_i l_i / sum_i w_i``.
     """
-    X = _dense(X)
     n_samples = X.shape[0]
     shares = None
     if sample_weight is not None:
@@ -161,6 +159,10 @@ def batch_loss_and_gradients(
         alpha = penalties.alpha * n_samples / weight if weight > 0 else 0.0
         penalties = replace(penalties, alpha=alpha)
         shares = sample_weight / weight if weight > 0 else 0 * sample_weight
+    if sp.issparse(X):
+        return _sparse_batch(
+            X, network, loss, penalties, grads, corrupt, sample_weight, shares
+        )
     space = workspace.first(n_samples) if workspace is not None else None
 
     def buffer(name):
@@ -209,11 +211,78 @@ def batch_loss_and_gradients(
     return value, coef_grads, intercept_grads
 
 
+def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, shares):
+    """:func:`batch_loss_and_gradients` of CSR rows X, never made dense whole.
+
+    The encoder reads X through sparse products and the decoder's output
+    goes through blocks of columns (:mod:`skae._sparse`). Corruption is
+    dense noise, so with it the scaled input is made dense (one array of the
+    batch's shape, besides the noise); the output side stays in blocks.
+    ``penalties`` and ``shares`` are those for the batch's weight.
+    """
+    n = network.n_encoder
+    if grads is None:
+        grads = (
+            [np.empty_like(coef) for coef in network.coefs],
+            [np.empty_like(intercept) for intercept in network.intercepts],
+        )
+    coef_grads, intercept_grads = grads
+    if corrupt is None:
+        X_in = ScaledRows(X, network.mean, 1 / network.scales.sigma)
+    else:
+        X_in = scale_input(X.toarray(), network)
+        corrupt(X_in)
+    encoded = encode_scaled(X_in, network)
+    value, code_gradient = 0.0, None
+    if penalties.sparsity:
+        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
+    if penalties.contractive:
+        contractive, extra_coef_grads, extra_intercept_grads = contraction(
+            encoded, network, penalties.contractive, shares
+        )
+        value += contractive
+    reconstruction, code_delta = decoder_gradients(
+        X.tocsc(),
+        encoded[-1],
+        network,
+        loss,
+        penalties.alpha,
+        (coef_grads[n:], intercept_grads[n:]),
+        sample_weight,
+    )
+    if code_gradient is not None:
+        code_delta += code_gradient
+    code_delta *= network.scales.code_correction
+    backward(
+        encoded,
+        code_delta,
+        network.coefs[:n],
+        network.activations[:n],
+        penalties.alpha,
+        coef_grads[:n],
+        intercept_grads[:n],
+    )
+    if penalties.contractive:
+        for grad, extra in zip(coef_grads[:n], extra_coef_grads, strict=True):
+            grad += extra
+        for grad, extra in zip(intercept_grads[:n], extra_intercept_grads, strict=True):
+            grad += extra
+    value += reconstruction + penalty(network.coefs, penalties.alpha, X.shape[0])
+    return value, coef_grads, intercept_grads
+
+
+def _scaled_input(X, network):
+    """The scaled input of raw rows X: dense, or sparse rows kept sparse."""
+    if sp.issparse(X):
+        return ScaledRows(X, network.mean, 1 / network.scales.sigma)
+    return scale_input(X, network)
+
+
 def encode(X, network):
     """Codes Z (n_samples, n_components) of raw rows X, dense or sparse."""
 
     def codes(X):
-        X_in = scale_input(_dense(X), network)
+        X_in = _scaled_input(X, network)
         return encode_scaled(X_in, network)[-1] * network.scales.code_scale
 
     return _chunked(X, network, codes)
@@ -235,15 +304,28 @@ def _squared_residuals(X, network):
     X (n_samples, n_features) is dense or sparse; the result is dense, of the
     same shape, in float64, so that float32 data near the top of its range
     gives finite errors. The one forward pass behind every error the
-    estimator reports.
+    estimator reports; sparse X goes through :func:`_sparse_residuals`.
     """
-    X = _dense(X)
+    if sp.issparse(X):
+        errors = np.empty(X.shape, dtype=np.float64)
+        for columns, block in _sparse_residuals(X, network):
+            errors[:, columns] = block
+        return errors
     C = encode_scaled(scale_input(X, network), network)[-1]
     residual = unscale_output(decode_scaled(C, network)[-1], network)
     residual = residual.astype(np.float64)
     residual -= X
     residual **= 2
     return residual
+
+
+def _sparse_residuals(X, network):
+    """Blocks of columns of :func:`_squared_residuals` of CSR rows X.
+
+    Yields ``(columns, errors)``; X is made dense one block at a time.
+    """
+    C = encode_scaled(_scaled_input(X, network), network)[-1]
+    return squared_residuals(X.tocsc(), C, network)
 
 
 def mean_squared_errors(X, network, rows=None):
@@ -255,7 +337,12 @@ def mean_squared_errors(X, network, rows=None):
     """
 
     def errors(X):
-        return _squared_residuals(X, network).mean(axis=1)
+        if not sp.issparse(X):
+            return _squared_residuals(X, network).mean(axis=1)
+        total = np.zeros(X.shape[0])
+        for _, block in _sparse_residuals(X, network):
+            total += block.sum(axis=1)
+        return total / X.shape[1]
 
     return _chunked(X, network, errors, rows)
 
@@ -268,20 +355,24 @@ def squared_errors(X, network):
     sparse X is made dense one chunk at a time.
     """
     errors = np.empty(X.shape, dtype=np.float64)
-    for rows in gen_batches(X.shape[0], chunk_rows(network)):
+    for rows in gen_batches(X.shape[0], chunk_rows(network, sp.issparse(X))):
         errors[rows] = _squared_residuals(X[rows], network)
     return errors
 
 
-def chunk_rows(network):
+def chunk_rows(network, sparse=False):
     """Rows per chunk of a whole-data pass through ``network``.
 
     A chunk's temporaries (a dense copy of the input, every layer's output and
     the float64 residual) stay within scikit-learn's ``working_memory``, and at
-    most ``CHUNK_ROWS``.
+    most ``CHUNK_ROWS``. A chunk of ``sparse`` rows is never dense: only the
+    narrow layers' outputs count (the wide ones go by blocks of columns).
     """
     coefs = network.coefs
-    width = 4 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
+    if sparse:
+        width = 4 * sum(coef.shape[1] for coef in coefs[:-1])
+    else:
+        width = 4 * coefs[0].shape[0] + sum(coef.shape[1] for coef in coefs)
     budget = get_config()["working_memory"] * 2**20
     # Plain ints: np.clip alone costs more than encoding a single row.
     return max(1, min(int(budget // (width * 8)), CHUNK_ROWS))
@@ -290,7 +381,7 @@ def chunk_rows(network):
 def _chunked(X, network, function, rows=None):
     """Apply ``function`` to row chunks of X (or of ``X[rows]``) and stack them."""
     n_rows = X.shape[0] if rows is None else rows.shape[0]
-    size = chunk_rows(network)
+    size = chunk_rows(network, sp.issparse(X))
     if rows is None and n_rows <= size:
         return function(X)
     return np.concatenate(
@@ -355,10 +446,15 @@ def _snapshot(params, theta, history):
 
     A function returning copies of the network with parameters ``theta`` (a
     flat vector, as ``params.theta``) and of ``history``: a callback may keep
-    them while training goes on.
+    them while training goes on. With ``copied=False`` it returns views of
+    them instead, for a monitor that reads them at once and keeps nothing
+    (a copy of a wide network's parameters is hundreds of MiB).
     """
 
-    def take():
+    def take(copied=True):
+        if not copied:
+            views = unpack(theta, params.units, theta.dtype, params.tied)
+            return replace(params.network, coefs=views[0], intercepts=views[1]), history
         coefs, intercepts = unpack(theta.copy(), params.units, theta.dtype, params.tied)
         coefs = [np.ascontiguousarray(coef) for coef in coefs]
         network = replace(params.network, coefs=coefs, intercepts=intercepts)
@@ -387,14 +483,15 @@ def _run_epoch(
     """One pass of minibatch updates over ``X[rows]``; the mean batch loss.
 
     ``objective`` is ``(loss, penalties, corrupt)`` as
-    :func:`batch_loss_and_gradients` takes them. With sample ``weights``
+    :func:`batch_loss_and_gradients` takes them; ``workspace`` is a
+    :class:`Workspace`, or the batch size for sparse X. With sample ``weights``
     (X.shape[0],), the batch losses are averaged with the batches' weights,
     and a batch of weight 0 is skipped: it contributes nothing, and a step
     on its zero gradient would still move Adam's and momentum's parameters.
     """
     loss, penalties, corrupt = objective
     total = 0.0
-    batch_size = workspace.inputs.shape[0]
+    batch_size = workspace if sp.issparse(X) else workspace.inputs.shape[0]
     for batch in gen_batches(rows.shape[0], batch_size):
         batch_rows = rows[batch]
         batch_weights = None if weights is None else weights[batch_rows]
@@ -419,7 +516,7 @@ def _run_epoch(
             params.network,
             loss,
             penalties,
-            workspace,
+            None if sp.issparse(X) else workspace,
             params.grads,
             corrupt,
             batch_weights,
@@ -549,12 +646,15 @@ def fit_stochastic(
     history : History
     """
     params = _Parameters(network, tied)
-    workspace = Workspace(params.units, loop.batch_size, params.theta.dtype)
+    # Sparse batches need no workspace: they are never dense (skae._sparse).
+    workspace = loop.batch_size
+    if not sp.issparse(X):
+        workspace = Workspace(params.units, loop.batch_size, params.theta.dtype)
     corrupt = None
     if corruption is not None:
         corrupt = partial(corruption.apply, rng=corruption.generator())
     objective = loss, penalties, corrupt
-    scratch = [np.empty_like(params.theta)]
+    scratch = scratch_for([params.theta])
     advice = (
         f"The step size learning_rate_init={loop.learning_rate_init!r} is too "
         "large for this data and network: lower learning_rate_init (for example "
@@ -675,8 +775,11 @@ def fit_lbfgs(
     dtype, units = params.theta.dtype, params.units
     n_samples = X.shape[0]
     n_coefs = params.theta.size - sum(b.size for b in network.intercepts)
+    # As for dense X, so that both see the same chunks (and corruption).
     rows_per_chunk = min(chunk_rows(network), n_samples)
-    workspace = Workspace(units, rows_per_chunk, dtype)
+    workspace = None
+    if not sp.issparse(X):
+        workspace = Workspace(units, rows_per_chunk, dtype)
     scale = network.scales.loss_scale
     alpha, per_chunk = penalties.alpha, replace(penalties, alpha=0.0)
     # The number of samples, the sum of the weights with sample weights.

@@ -24,6 +24,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+import skae._sparse
 import skae._training
 from skae import AutoencoderTransformer
 
@@ -242,18 +243,20 @@ def test_reconstruction_errors_of_sparse_input(
 ):
     ae = AutoencoderTransformer(**small_model_params).fit(digits)
     densified = []
-    original = skae._training._dense
+    original = skae._sparse.dense_columns
 
-    def spy(X):
-        densified.append(X.shape[0])
-        return original(X)
+    def spy(X, columns):
+        block = original(X, columns)
+        densified.append(block.shape)
+        return block
 
-    monkeypatch.setattr(skae._training, "_dense", spy)
+    monkeypatch.setattr(skae._sparse, "dense_columns", spy)
     monkeypatch.setattr(skae._training, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 50 * 16 * 8)
     errors = ae.reconstruction_errors(container(digits))
-    # The result is dense; X was made dense 50 rows at a time only.
+    # The result is dense; X was made dense 50 rows by 16 columns at a time.
     assert isinstance(errors, np.ndarray)
-    assert max(densified) == 50
+    assert max(densified) == (50, 16)
     assert_allclose(errors, ae.reconstruction_errors(digits), rtol=1e-10, atol=1e-10)
 
 
@@ -304,23 +307,25 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
     X = sp.random(3 * skae._training.CHUNK_ROWS, 30, density=0.1, random_state=rng)
     X = X.tocsr()
     densified = []
-    original = skae._training._dense
+    original = skae._sparse.dense_columns
 
-    def spy(X):
-        densified.append(X.shape[0])
-        return original(X)
+    def spy(X, columns):
+        block = original(X, columns)
+        densified.append(block.nbytes)
+        return block
 
-    monkeypatch.setattr(skae._training, "_dense", spy)
+    monkeypatch.setattr(skae._sparse, "dense_columns", spy)
+    # Two columns of a batch of 200 rows, or of a chunk of 2048.
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 2 * skae._training.CHUNK_ROWS * 8)
     ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, solver=solver)
     ae.fit(X)
-    assert max(densified) <= skae._training.CHUNK_ROWS < X.shape[0]
+    assert max(densified) <= 2 * skae._training.CHUNK_ROWS * 8
     densified.clear()
     ae.transform(X)
-    assert max(densified) <= skae._training.CHUNK_ROWS < X.shape[0]
-    densified.clear()
+    assert densified == []
     with config_context(working_memory=1):
         ae.score(X)
-    assert max(densified) * 30 * 8 <= 2**20
+    assert max(densified) <= 2 * skae._training.CHUNK_ROWS * 8
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+import skae._optimizers
 from skae._optimizers import SGD, Adam
 
 SHAPES = [(4, 6), (6, 8), (8,)]
@@ -225,4 +226,29 @@ def test_reused_scratch_gives_the_same_steps(make):
         plain.step(params, grads)
         reused.step(params_scratch, grads, scratch)
     for a, b in zip(params, params_scratch, strict=True):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda p: SGD(p, 0.1), lambda p: SGD(p, 0.1, nesterov=False), lambda p: Adam(p)],
+)
+def test_steps_in_pieces_are_bitwise_the_whole_step(monkeypatch, make):
+    """An update is elementwise: pieces of 5 elements change none of its numbers."""
+    rng = np.random.RandomState(0)
+    params = _random_arrays(rng)
+    pieces = [p.copy() for p in params]
+    # A view that is not contiguous goes whole.
+    strided = [rng.random_sample((6, 8))[:, ::2]]
+    whole, pieced = make(params + strided), make(pieces + [strided[0].copy()])
+    pieces.append(strided[0].copy())
+    params += strided
+    monkeypatch.setattr(skae._optimizers, "PIECE", 5)
+    scratch = skae._optimizers.scratch_for(pieces)
+    assert max(s.size for s in scratch) == 5
+    for _ in range(3):
+        grads = _random_arrays(rng) + [rng.random_sample((6, 4))]
+        whole.step(params, grads, [np.empty_like(p) for p in params])
+        pieced.step(pieces, grads, scratch)
+    for a, b in zip(params, pieces, strict=True):
         assert_array_equal(a, b)

@@ -78,8 +78,8 @@ def test_monitor_stops_after_patience_epochs_without_gain(digits):
     ).fit(digits)
     network = ae._network()
     monitor = HeldOutMonitor(digits, np.arange(50), None, network, 2, 0.0)
-    assert not monitor.end(lambda: (network, None))
-    assert monitor.end(lambda: (network, None))  # two epochs without a gain
+    assert not monitor.end(lambda copied=True: (network, None))
+    assert monitor.end(lambda copied=True: (network, None))  # two epochs without a gain
     assert_allclose(monitor.sums, [monitor.sums[0]] * 3)
     assert monitor.squares == [0.0, 0.0, 0.0]
 

@@ -2,8 +2,10 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import tracemalloc
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pytest
@@ -12,15 +14,19 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+import skae._sparse
 import skae._training
+from skae import AutoencoderTransformer
 from skae._network import (
     Network,
     initialize,
     layer_activations,
     layer_units,
     pack,
+    tie,
     unpack,
 )
+from skae._noise import Corruption
 from skae._optimizers import SGD, Adam
 from skae._pca import moments, principal_axes
 from skae._penalties import Penalties
@@ -122,6 +128,7 @@ def run_stochastic(setup, X, sample_weight=None, **params):
         verbose=False,
     )
     validation_fraction = params.pop("validation_fraction", 0.2)
+    corruption = params.pop("corruption", None)
     settings.update(params)
     rows = None
     if settings["early_stopping"]:
@@ -138,6 +145,7 @@ def run_stochastic(setup, X, sample_weight=None, **params):
         np.random.RandomState(TRAIN_SEED),
         Loop(**settings),
         rows,
+        corruption=corruption,
         sample_weight=sample_weight,
     )
     return history
@@ -557,3 +565,177 @@ def test_epoch_loss_and_validation_score_are_weighted(X, weights):
     errors = mean_squared_errors(X[rows], start)
     expected = -np.average(errors, weights=weights[rows])
     assert_allclose(rule.validation_score(), expected, rtol=1e-12)
+
+
+def wide_sparse(n_samples=60, n_features=40, density=0.2, dtype=np.float64, seed=0):
+    """Sparse CSR rows in [0, 1] (so that the log-loss applies too), seeded."""
+    X = sp.random(n_samples, n_features, density=density, random_state=seed)
+    return X.astype(dtype).tocsr()
+
+
+def moved(network, tied=False, seed=0):
+    """``network`` with every weight and bias moved off its PCA start.
+
+    At the start the code and output layers are zero, which would leave
+    parts of the gradients untested.
+    """
+    rng = np.random.RandomState(seed)
+    dtype = network.coefs[0].dtype
+
+    def shift(array, size):
+        return array + (size * rng.uniform(-1, 1, array.shape)).astype(dtype)
+
+    coefs = [shift(coef, 0.3) for coef in network.coefs]
+    if tied:
+        coefs = tie(coefs[: len(coefs) // 2])
+    intercepts = [shift(intercept, 0.1) for intercept in network.intercepts]
+    return replace(network, coefs=coefs, intercepts=intercepts)
+
+
+SPARSE_CASES = {
+    "tanh": {},
+    "relu, deeper": dict(network=dict(hidden=(8, 6), activation="relu")),
+    "no hidden layer": dict(network=dict(hidden=())),
+    "log-loss": dict(network=dict(loss="log_loss", output_activation="logistic")),
+    "squared error, logistic": dict(network=dict(output_activation="logistic")),
+    "tied": dict(tied=True),
+    "penalties": dict(penalties=Penalties(alpha=0.1, sparsity=0.05, contractive=0.02)),
+    "weights": dict(weights=True),
+    "masking": dict(noise="masking"),
+    "gaussian": dict(noise="gaussian"),
+}
+
+
+def batch_results(X, network, case, corrupt_seed=0):
+    """``batch_loss_and_gradients`` of rows X (dense or sparse) in ``case``."""
+    loss = case.get("network", {}).get("loss", "squared_error")
+    weights = None
+    if case.get("weights"):
+        weights = np.random.RandomState(1).randint(0, 4, X.shape[0]).astype(float)
+    corrupt = None
+    if "noise" in case:
+        corruption = Corruption(
+            case["noise"], 0.2, network.scales.column_scale, corrupt_seed
+        )
+        corrupt = partial(corruption.apply, rng=corruption.generator(0))
+    value, coef_grads, intercept_grads = batch_loss_and_gradients(
+        X,
+        network,
+        loss,
+        case.get("penalties", Penalties(alpha=0.01)),
+        corrupt=corrupt,
+        sample_weight=weights,
+    )
+    return value, [a.copy() for a in (*coef_grads, *intercept_grads)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(SPARSE_CASES))
+def test_sparse_batch_gives_the_dense_loss_and_gradients(monkeypatch, name, dtype):
+    case = SPARSE_CASES[name]
+    X = wide_sparse(dtype=dtype)
+    network = new_network(X.toarray(), **case.get("network", {}))
+    network = moved(network, case.get("tied", False))
+    # Blocks of 6 columns: several, and a shorter last one.
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 6 * 60 * np.dtype(dtype).itemsize)
+    dense_value, dense_grads = batch_results(X.toarray(), network, case)
+    sparse_value, sparse_grads = batch_results(X, network, case)
+    # The two differ by the order of the sums only (over blocks of columns,
+    # and X @ W - mean @ W for (X - mean) @ W, where the data's entries and
+    # means are of one size): a few units in the last place of each sum's
+    # largest term, here far below 1e-10 relative in float64; float32's
+    # eps is 1.2e-7, and its sums over 40 columns lose some digits more.
+    rtol = 1e-10 if dtype == np.float64 else 2e-4
+    assert sparse_value == pytest.approx(dense_value, rel=rtol)
+    for sparse_grad, dense_grad in zip(sparse_grads, dense_grads, strict=True):
+        assert sparse_grad.dtype == dtype
+        scale = np.abs(dense_grad).max()
+        assert_allclose(sparse_grad, dense_grad, rtol=rtol, atol=rtol * scale)
+
+
+@pytest.mark.parametrize("name", ["tanh", "log-loss", "penalties", "weights"])
+def test_sparse_batch_in_one_block_or_many(monkeypatch, name):
+    case = SPARSE_CASES[name]
+    X = wide_sparse()
+    network = moved(new_network(X.toarray(), **case.get("network", {})))
+    one_value, one_block = batch_results(X, network, case)
+    # A column per block: the most blocks there can be.
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", X.shape[0] * 8)
+    many_value, many_blocks = batch_results(X, network, case)
+    assert many_value == pytest.approx(one_value, rel=1e-12)
+    for many, one in zip(many_blocks, one_block, strict=True):
+        assert_allclose(many, one, rtol=1e-12, atol=1e-14 * np.abs(one).max())
+
+
+def test_sparse_batch_memory_is_bounded_by_the_blocks(monkeypatch):
+    # 200 rows by 20 000 columns: a dense copy of the batch is 32 MB.
+    X = wide_sparse(200, 20_000, density=0.001)
+    # The estimator's network: moments() would hold a 20 000-square scatter.
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(16,), max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        network = moved(ae.fit(X)._network())
+    grads = (
+        [np.empty_like(coef) for coef in network.coefs],
+        [np.empty_like(intercept) for intercept in network.intercepts],
+    )
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 2**18)
+    tracemalloc.start()
+    try:
+        batch_loss_and_gradients(
+            X, network, "squared_error", Penalties(alpha=0.01), grads=grads
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Arrays of the network's widths (the first layer's 2.6 MB included,
+    # for the PCA projections), and a few blocks of 256 KiB each.
+    widths = 2 * network.coefs[0].nbytes + 8 * 2**18
+    assert peak < widths < X.shape[0] * X.shape[1] * 8 / 4
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scaled_rows_products(dtype):
+    X = wide_sparse(30, 50, dtype=dtype)
+    rng = np.random.RandomState(0)
+    mean = rng.uniform(size=50).astype(dtype)
+    W = rng.normal(size=(50, 7)).astype(dtype)
+    delta = rng.normal(size=(30, 7)).astype(dtype)
+    rows = skae._sparse.ScaledRows(X, mean, 1 / 3)
+    X_in = (X.toarray() - mean) * dtype(1 / 3)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(rows @ W, X_in @ W, rtol=rtol, atol=rtol)
+    assert_allclose(rows.T @ delta, X_in.T @ delta, rtol=rtol, atol=rtol)
+    # Into a view of a larger array, as a tied or packed gradient may be.
+    out = np.zeros((50, 9), dtype)
+    rows.transpose_matmul(delta, out[:, 1:8])
+    assert_allclose(out[:, 1:8], X_in.T @ delta, rtol=rtol, atol=rtol)
+    assert not out[:, [0, 8]].any()
+    # CSC rows (transform takes them) go through SciPy's own product.
+    columns = skae._sparse.ScaledRows(X.tocsc(), mean, 1 / 3)
+    assert_allclose(columns.T @ delta, X_in.T @ delta, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+@pytest.mark.parametrize("noise", [None, "masking"])
+def test_sparse_training_matches_dense(X, solver, noise):
+    results = []
+    for data in (X, sp.csr_matrix(X)):
+        setup = make_setup(X, solver=solver)
+        corruption = None
+        if noise:
+            scale = setup.network.scales.column_scale
+            corruption = Corruption(noise, 0.1, scale, 0)
+        if solver == "lbfgs":
+            network, history = run_lbfgs(setup, data, max_iter=5, corruption=corruption)
+        else:
+            history = run_stochastic(setup, data, max_iter=3, corruption=corruption)
+            network = setup.network
+        results.append((parameters(network), history.loss_curve))
+    (dense_params, dense_curve), (sparse_params, sparse_curve) = results
+    # As test_sparse_input_matches_dense: round-off in every step's
+    # gradient, over a few steps.
+    assert_allclose(sparse_curve, dense_curve, rtol=1e-10)
+    for a, b in zip(sparse_params, dense_params, strict=True):
+        assert_allclose(a, b, rtol=1e-8, atol=1e-10)
