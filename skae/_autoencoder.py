@@ -1360,11 +1360,12 @@ class AutoencoderTransformer(
     ):
         """Train a copy of ``layers`` on a fold's training rows, from their PCA.
 
-        The fold's :class:`~skae._selection.HeldOutMonitor` and what it
-        trained, ``(network, history, stats, axes)``. With ``tasks`` (a single
-        fold, kept if it wins) the run is the fit's own: the best held-out
-        epoch is kept as with ``early_stopping=True``, and the callbacks,
-        ``verbose`` and the warnings see it. Otherwise it runs silently.
+        The fold's :class:`~skae._selection.HeldOutMonitor` and, with
+        ``tasks``, what it trained, ``(network, history, stats, axes)`` (None
+        without). With ``tasks`` (a single fold, kept if it wins) the run is
+        the fit's own: the best held-out epoch is kept as with
+        ``early_stopping=True``, and the callbacks, ``verbose`` and the
+        warnings see it. Otherwise it runs silently.
         """
         train, held_out = fold
         options = self._solver_options(random_state)
@@ -1392,7 +1393,9 @@ class AutoencoderTransformer(
                 X, network, History(), random_state, False, rows, watch,
                 sample_weight,
             )  # fmt: skip
-        return monitor, (network, history, stats, axes)
+        # Only a single fold's model may be kept: the others' would stay in
+        # memory, a copy of the network each, for nothing.
+        return monitor, None if tasks is None else (network, history, stats, axes)
 
     def _store(self, network, history, stats, axes):
         """Copy the trained network, its PCA and its history into fitted attributes."""
