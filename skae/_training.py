@@ -180,14 +180,7 @@ def batch_loss_and_gradients(
     elif network.linear_decoder:
         target = X_in
     encoded = encode_scaled(X_in, network, outputs[:n], buffer("code_scratch"))
-    value, code_gradient = 0.0, None
-    if penalties.sparsity:
-        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
-    if penalties.contractive:
-        contractive, extra_coef_grads, extra_intercept_grads = contraction(
-            encoded, network, penalties.contractive, shares
-        )
-        value += contractive
+    value, code_gradient, extra = _code_penalties(encoded, network, penalties, shares)
     decoded = decode_scaled(encoded[-1], network, outputs[n:], buffer("output_scratch"))
     reconstruction, delta = loss_and_output_delta(
         loss,
@@ -202,13 +195,36 @@ def batch_loss_and_gradients(
     coef_grads, intercept_grads = backward_network(
         encoded, decoded, delta, network, penalties.alpha, grads, buffers, code_gradient
     )
-    if penalties.contractive:
-        for grad, extra in zip(coef_grads[:n], extra_coef_grads, strict=True):
-            grad += extra
-        for grad, extra in zip(intercept_grads[:n], extra_intercept_grads, strict=True):
-            grad += extra
+    _add_encoder_gradients((coef_grads, intercept_grads), extra, n)
     value += reconstruction + penalty(network.coefs, penalties.alpha, n_samples)
     return value, coef_grads, intercept_grads
+
+
+def _code_penalties(encoded, network, penalties, shares):
+    """The code penalties' value, gradient at the codes and encoder gradients.
+
+    The gradient at the codes is None without ``sparsity``; the encoder's
+    (coef and intercept gradients of the contractive penalty) None without
+    ``contractive``.
+    """
+    value, code_gradient, extra = 0.0, None, None
+    if penalties.sparsity:
+        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
+    if penalties.contractive:
+        contractive, *extra = contraction(
+            encoded, network, penalties.contractive, shares
+        )
+        value += contractive
+    return value, code_gradient, extra
+
+
+def _add_encoder_gradients(grads, extra, n):
+    """Add ``extra`` (from :func:`_code_penalties`) to the first ``n`` of ``grads``."""
+    if extra is None:
+        return
+    for layer_grads, extra_grads in zip(grads, extra, strict=True):
+        for grad, more in zip(layer_grads[:n], extra_grads, strict=True):
+            grad += more
 
 
 def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, shares):
@@ -233,14 +249,7 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
         X_in = scale_input(X.toarray(), network)
         corrupt(X_in)
     encoded = encode_scaled(X_in, network)
-    value, code_gradient = 0.0, None
-    if penalties.sparsity:
-        value, code_gradient = code_sparsity(encoded[-1], penalties.sparsity, shares)
-    if penalties.contractive:
-        contractive, extra_coef_grads, extra_intercept_grads = contraction(
-            encoded, network, penalties.contractive, shares
-        )
-        value += contractive
+    value, code_gradient, extra = _code_penalties(encoded, network, penalties, shares)
     reconstruction, code_delta = decoder_gradients(
         X.tocsc(),
         encoded[-1],
@@ -262,11 +271,7 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
         coef_grads[:n],
         intercept_grads[:n],
     )
-    if penalties.contractive:
-        for grad, extra in zip(coef_grads[:n], extra_coef_grads, strict=True):
-            grad += extra
-        for grad, extra in zip(intercept_grads[:n], extra_intercept_grads, strict=True):
-            grad += extra
+    _add_encoder_gradients((coef_grads, intercept_grads), extra, n)
     value += reconstruction + penalty(network.coefs, penalties.alpha, X.shape[0])
     return value, coef_grads, intercept_grads
 
