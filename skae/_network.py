@@ -430,6 +430,27 @@ def backward_network(
         code_delta += through_linear
     if code_gradient is not None:
         code_delta += code_gradient
+    backward_encoder(
+        encoder_outputs,
+        code_delta,
+        network,
+        alpha,
+        grads,
+        deltas=None if deltas is None else deltas[: n - 1],
+    )
+    return coef_grads, intercept_grads
+
+
+def backward_encoder(encoder_outputs, code_delta, network, alpha, grads, deltas=None):
+    """Gradients of the encoder's correction layers, into ``grads``' first layers.
+
+    ``code_delta`` is the gradient with respect to the whitened codes (scaled
+    in place into the correction's units); ``grads`` the coef and intercept
+    gradient lists of the whole network; ``deltas`` the encoder's hidden
+    layers' buffers, if any.
+    """
+    n = network.n_encoder
+    coef_grads, intercept_grads = grads
     code_delta *= network.scales.code_correction
     backward(
         encoder_outputs,
@@ -439,6 +460,5 @@ def backward_network(
         alpha,
         coef_grads[:n],
         intercept_grads[:n],
-        deltas=None if deltas is None else deltas[: n - 1],
+        deltas=deltas,
     )
-    return coef_grads, intercept_grads

@@ -16,7 +16,7 @@ from sklearn.utils import gen_batches
 
 from ._losses import loss_and_output_delta
 from ._network import (
-    backward,
+    backward_encoder,
     backward_network,
     decode_scaled,
     encode_scaled,
@@ -261,16 +261,7 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
     )
     if code_gradient is not None:
         code_delta += code_gradient
-    code_delta *= network.scales.code_correction
-    backward(
-        encoded,
-        code_delta,
-        network.coefs[:n],
-        network.activations[:n],
-        penalties.alpha,
-        coef_grads[:n],
-        intercept_grads[:n],
-    )
+    backward_encoder(encoded, code_delta, network, penalties.alpha, grads)
     _add_encoder_gradients((coef_grads, intercept_grads), extra, n)
     value += reconstruction + penalty(network.coefs, penalties.alpha, X.shape[0])
     return value, coef_grads, intercept_grads
