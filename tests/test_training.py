@@ -366,16 +366,30 @@ def test_incremental_runs_one_epoch_silently(X, max_iter):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_sparse_input_matches_dense(X, solver):
+    assert_sparse_matches_dense(X, lambda: make_setup(X), solver)
+
+
+def assert_sparse_matches_dense(X, setup_of, solver, noise=None):
+    """A few steps on X and on its CSR copy give the same loss and weights.
+
+    ``setup_of()`` makes each run's fresh setup; ``noise`` corrupts both
+    runs alike (the same seed).
+    """
     results = []
     for data in (X, sp.csr_matrix(X)):
-        setup = make_setup(X)
+        setup = setup_of()
+        corruption = None
+        if noise:
+            scale = setup.network.scales.column_scale
+            corruption = Corruption(noise, 0.1, scale, 0)
         if solver == "lbfgs":
-            network, history = run_lbfgs(setup, data, max_iter=5)
+            network, history = run_lbfgs(setup, data, max_iter=5, corruption=corruption)
         else:
-            history = run_stochastic(setup, data, max_iter=3)
+            history = run_stochastic(setup, data, max_iter=3, corruption=corruption)
             network = setup.network
         results.append((parameters(network), history.loss_curve))
     (dense_params, dense_curve), (sparse_params, sparse_curve) = results
+    # Round-off in every step's gradient, over a few steps.
     assert_allclose(sparse_curve, dense_curve, rtol=1e-10)
     for a, b in zip(sparse_params, dense_params, strict=True):
         assert_allclose(a, b, rtol=1e-8, atol=1e-10)
@@ -720,22 +734,4 @@ def test_scaled_rows_products(dtype):
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
 @pytest.mark.parametrize("noise", [None, "masking"])
 def test_sparse_training_matches_dense(X, solver, noise):
-    results = []
-    for data in (X, sp.csr_matrix(X)):
-        setup = make_setup(X, solver=solver)
-        corruption = None
-        if noise:
-            scale = setup.network.scales.column_scale
-            corruption = Corruption(noise, 0.1, scale, 0)
-        if solver == "lbfgs":
-            network, history = run_lbfgs(setup, data, max_iter=5, corruption=corruption)
-        else:
-            history = run_stochastic(setup, data, max_iter=3, corruption=corruption)
-            network = setup.network
-        results.append((parameters(network), history.loss_curve))
-    (dense_params, dense_curve), (sparse_params, sparse_curve) = results
-    # As test_sparse_input_matches_dense: round-off in every step's
-    # gradient, over a few steps.
-    assert_allclose(sparse_curve, dense_curve, rtol=1e-10)
-    for a, b in zip(sparse_params, dense_params, strict=True):
-        assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+    assert_sparse_matches_dense(X, lambda: make_setup(X, solver=solver), solver, noise)
