@@ -237,26 +237,32 @@ def test_reconstruction_errors_are_per_entry_squared_errors(
     assert_allclose(chunked, errors, rtol=rtol, atol=rtol * errors.max())
 
 
-@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
-def test_reconstruction_errors_of_sparse_input(
-    digits, small_model_params, container, monkeypatch
-):
-    ae = AutoencoderTransformer(**small_model_params).fit(digits)
+def record_dense_blocks(monkeypatch):
+    """The list that every block skae._sparse makes dense is appended to."""
     densified = []
     original = skae._sparse.dense_columns
 
     def spy(X, columns):
         block = original(X, columns)
-        densified.append(block.shape)
+        densified.append(block)
         return block
 
     monkeypatch.setattr(skae._sparse, "dense_columns", spy)
+    return densified
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_reconstruction_errors_of_sparse_input(
+    digits, small_model_params, container, monkeypatch
+):
+    ae = AutoencoderTransformer(**small_model_params).fit(digits)
+    densified = record_dense_blocks(monkeypatch)
     monkeypatch.setattr(skae._training, "CHUNK_ROWS", 50)
     monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 50 * 16 * 8)
     errors = ae.reconstruction_errors(container(digits))
     # The result is dense; X was made dense 50 rows by 16 columns at a time.
     assert isinstance(errors, np.ndarray)
-    assert max(densified) == (50, 16)
+    assert max(block.shape for block in densified) == (50, 16)
     assert_allclose(errors, ae.reconstruction_errors(digits), rtol=1e-10, atol=1e-10)
 
 
@@ -306,26 +312,18 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
     rng = np.random.RandomState(0)
     X = sp.random(3 * skae._training.CHUNK_ROWS, 30, density=0.1, random_state=rng)
     X = X.tocsr()
-    densified = []
-    original = skae._sparse.dense_columns
-
-    def spy(X, columns):
-        block = original(X, columns)
-        densified.append(block.nbytes)
-        return block
-
-    monkeypatch.setattr(skae._sparse, "dense_columns", spy)
+    densified = record_dense_blocks(monkeypatch)
     # Two columns of a batch of 200 rows, or of a chunk of 2048.
     monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 2 * skae._training.CHUNK_ROWS * 8)
     ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, solver=solver)
     ae.fit(X)
-    assert max(densified) <= 2 * skae._training.CHUNK_ROWS * 8
+    assert max(block.nbytes for block in densified) <= 2 * skae._training.CHUNK_ROWS * 8
     densified.clear()
     ae.transform(X)
     assert densified == []
     with config_context(working_memory=1):
         ae.score(X)
-    assert max(densified) <= 2 * skae._training.CHUNK_ROWS * 8
+    assert max(block.nbytes for block in densified) <= 2 * skae._training.CHUNK_ROWS * 8
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):
