@@ -1205,23 +1205,27 @@ class AutoencoderTransformer(
             options,
         )  # fmt: skip
 
+    def _regularised(self):
+        """Whether a regulariser changes the objective from the plain error."""
+        return self.noise is not None or bool(self.sparsity or self.contractive)
+
     def _linear(self, activations):
         """Whether PCA is the optimum of a network of these activations.
 
         A linear autoencoder cannot beat PCA (Eckart-Young), unless a
         regulariser changes the objective.
         """
-        regularised = self.noise is not None or self.sparsity or self.contractive
         identity = set(activations) == {"identity"}
-        return not regularised and self.loss == "squared_error" and identity
+        return not self._regularised() and self.loss == "squared_error" and identity
 
     def _trainable(self, network):
         """Whether training can improve on the PCA start ``network``."""
-        regularised = self.noise is not None or self.sparsity or self.contractive
         # The start reconstructs the training data exactly when the codes span
-        # them (pca_mse is then 0).
+        # them (pca_mse is then 0); only a regulariser then has something to do.
         exact = network.linear_decoder and network.scales.pca_mse == 0
-        return not self._linear(network.activations) and (regularised or not exact)
+        return not self._linear(network.activations) and (
+            self._regularised() or not exact
+        )
 
     def _continues_optimizer(self):
         """Whether a fit that continues the fitted weights continues their optimizer.
