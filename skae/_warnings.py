@@ -7,8 +7,10 @@ import warnings
 
 # Packages whose frames lie between a warning and the user's call: skae's own,
 # scikit-learn's (Pipeline, GridSearchCV, _fit_context), joblib's (the
-# sequential Parallel of a search) and NumPy's (the errstate decorator).
-_INTERNAL = ("skae", "sklearn", "joblib", "numpy")
+# sequential Parallel of a search), NumPy's (the errstate decorator) and the
+# standard library's contextlib (NumPy < 2 makes errstate a ContextDecorator,
+# whose wrapper runs in contextlib).
+_INTERNAL = ("skae", "sklearn", "joblib", "numpy", "contextlib")
 
 
 def _internal(frame):
