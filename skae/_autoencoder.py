@@ -28,9 +28,18 @@ from sklearn.utils.validation import (
 
 from ._activations import ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, FitTasks
+from ._evaluation import (
+    CHUNK_ROWS,
+    chunk_rows,
+    decode,
+    encode,
+    mean_squared_errors,
+    squared_errors,
+)
 from ._losses import LOSSES
-from ._network import Network, initialize, layer_activations, layer_units, pack
+from ._network import Network, initialize, layer_activations, layer_units
 from ._noise import Corruption
+from ._objective import Objective
 from ._optimizers import SGD, Adam
 from ._pca import (
     SCATTER_MAX_FEATURES,
@@ -44,20 +53,16 @@ from ._pca import (
 )
 from ._penalties import Penalties
 from ._scaling import carry_over, make_scales, match_axes
-from ._selection import HeldOutMonitor, Monitors, as_of, pool, validation_folds
-from ._threads import blas_threads, product_size
-from ._training import (
-    CHUNK_ROWS,
-    History,
-    Loop,
-    decode,
-    encode,
-    fit_lbfgs,
-    fit_stochastic,
-    mean_squared_errors,
-    squared_errors,
+from ._selection import (
+    HeldOutMonitor,
+    Monitors,
+    as_of,
+    pool,
+    validation_folds,
     validation_split,
 )
+from ._solvers import Diverged, History, Schedule, lbfgs, stochastic
+from ._threads import blas_threads, product_size
 from ._warnings import warn_at_caller
 
 
@@ -978,17 +983,12 @@ class AutoencoderTransformer(
             if selection is not None and selection.fitted is not None:
                 network, history, stats, axes = selection.fitted
             else:
+                length = None if selection is None else selection.n_epochs
+                schedule = self._schedule(X.shape[0], incremental, length)
                 network, history = self._train(
-                    X,
-                    network,
-                    history,
-                    random_state,
-                    incremental,
-                    rows,
-                    monitor,
+                    X, network, history, random_state, schedule, rows, monitor,
                     sample_weight,
-                    selection,
-                )
+                )  # fmt: skip
         if selection is not None:
             selection.record(history)
         self._store(network, history, stats, axes)
@@ -1150,24 +1150,16 @@ class AutoencoderTransformer(
         return Network(mean, components, coefs, intercepts, activations, scales)
 
     def _train(
-        self,
-        X,
-        network,
-        history,
-        random_state,
-        incremental,
-        rows,
-        monitor,
-        sample_weight,
-        selection=None,
-    ):
+        self, X, network, history, random_state, schedule, rows=None, monitor=None,
+        sample_weight=None,
+    ):  # fmt: skip
         """Run the solver on ``network``; the trained network and its history.
 
         ``rows`` are (training, validation) row indices of X, the latter None
-        but with ``early_stopping=True``; ``selection``, the cross-validated
-        length of ``early_stopping="auto"``, is the number of epochs to run.
+        but with ``early_stopping=True``; a ``schedule`` of no epochs keeps
+        the start, as the folds of ``early_stopping="auto"`` may choose.
         """
-        if not self._trainable(network) or (selection and not selection.n_epochs):
+        if not self._trainable(network) or not schedule.max_iter:
             # A linear autoencoder cannot beat PCA (Eckart-Young), nor can any
             # network whose start already reconstructs the training rows, and
             # a correction the held-out rows did not support is not kept: the
@@ -1183,27 +1175,73 @@ class AutoencoderTransformer(
                 network.scales.column_scale,
                 int(random_state.randint(np.iinfo(np.int32).max)),
             )
-        max_iter = 1 if incremental else self.max_iter
-        if selection is not None:
-            # The length the folds chose, whatever the training loss does.
-            max_iter = selection.n_epochs
-        solve = self._train_lbfgs if self.solver == "lbfgs" else self._train_stochastic
-        options = dict(
-            corruption=corruption, tied=self.tied_weights, sample_weight=sample_weight
-        )
-        # A fold of early_stopping="auto": it trains silently (its epochs are
-        # summed up in one line) and leaves the fitted state alone.
-        fold = rows is not None and rows[1] is None
-        run = dict(
-            max_iter=max_iter,
-            verbose=self.verbose and not fold,
-            fixed_length=selection is not None,
-            fold=fold,
-        )
-        return solve(
-            X, network, history, random_state, incremental, rows, monitor, run,
-            options,
+        penalties = Penalties(self.alpha, self.sparsity, self.contractive)
+        if self.solver == "lbfgs" and rows is not None:
+            # L-BFGS goes through its rows in chunks: a copy of the training rows.
+            X = X[rows[0]]
+            sample_weight = None if sample_weight is None else sample_weight[rows[0]]
+        block_rows = schedule.batch_size
+        if self.solver == "lbfgs":
+            block_rows = min(chunk_rows(network), X.shape[0])
+        objective = Objective(
+            X, network, self.loss, penalties, block_rows, tied=self.tied_weights,
+            corruption=corruption, sample_weight=sample_weight,
         )  # fmt: skip
+        try:
+            if self.solver == "lbfgs":
+                outcome = lbfgs(objective, history, schedule, monitor)
+            else:
+                outcome = self._train_stochastic(
+                    objective, history, random_state, schedule, rows, monitor
+                )
+        except Diverged as error:
+            raise ValueError(
+                f"Training diverged: {error}. {self._divergence_advice()} The "
+                "model was left as it was before this fit."
+            ) from None
+        self._warn_unconverged(outcome, schedule)
+        return outcome.network, outcome.history
+
+    def _schedule(self, n_samples, incremental=False, length=None, fold=False):
+        """How long the solver runs and what it prints.
+
+        ``max_iter`` epochs, one for ``partial_fit``, or the ``length`` that
+        the folds of ``early_stopping="auto"`` chose; a ``fold`` trains
+        silently (its epochs are summed up in one line).
+        """
+        max_iter = self.max_iter if length is None else length
+        return Schedule(
+            max_iter=1 if incremental else max_iter,
+            tol=self.tol,
+            verbose=bool(self.verbose) and not fold,
+            fixed_length=incremental or length is not None,
+            max_iter_is_cap=not incremental and max_iter == self.max_iter,
+            batch_size=None if self.solver == "lbfgs" else self._batch_size(n_samples),
+            shuffle=self.shuffle,
+            n_iter_no_change=self.n_iter_no_change,
+            max_fun=self.max_fun,
+        )
+
+    def _warn_unconverged(self, outcome, schedule):
+        """Warn when the solver stopped before its rule held.
+
+        Not when it ran a length chosen below the cap to its end.
+        """
+        if outcome.converged or (
+            outcome.ran_to_max_iter and not schedule.max_iter_is_cap
+        ):
+            return
+        warn_at_caller(outcome.message, ConvergenceWarning)
+
+    def _divergence_advice(self):
+        """What to change when training diverges."""
+        if self.solver == "lbfgs":
+            return "Try solver='adam' or a larger alpha."
+        return (
+            f"The step size learning_rate_init={self.learning_rate_init!r} is too "
+            "large for this data and network: lower learning_rate_init (for "
+            "example by 10x)."
+        )
 
     def _regularised(self):
         """Whether a regulariser changes the objective from the plain error."""
@@ -1235,42 +1273,13 @@ class AutoencoderTransformer(
         kind = {"sgd": SGD, "adam": Adam}.get(self.solver)
         return kind is not None and isinstance(getattr(self, "_optimizer", None), kind)
 
-    def _train_lbfgs(
-        self, X, network, history, random_state, incremental, rows, monitor, run,
-        options,
-    ):  # fmt: skip
-        """L-BFGS on the training rows (a copy of them when ``rows`` is given).
-
-        ``run`` holds ``max_iter``, ``verbose``, ``fixed_length`` (a chosen
-        length, which L-BFGS may still end early by converging) and ``fold``.
-        """
-        if rows is not None:
-            X = X[rows[0]]
-            if options["sample_weight"] is not None:
-                options["sample_weight"] = options["sample_weight"][rows[0]]
-        return fit_lbfgs(
-            X,
-            network,
-            self.loss,
-            Penalties(self.alpha, self.sparsity, self.contractive),
-            history,
-            max_iter=run["max_iter"],
-            max_fun=self.max_fun,
-            tol=self.tol,
-            verbose=run["verbose"],
-            monitor=monitor,
-            warn=run["max_iter"] == self.max_iter,
-            **options,
-        )
-
     def _train_stochastic(
-        self, X, network, history, random_state, incremental, rows, monitor, run,
-        options,
+        self, objective, history, random_state, schedule, rows, monitor
     ):  # fmt: skip
         """Minibatch epochs with Adam or SGD, continuing the optimizer if asked.
 
-        ``run`` holds ``max_iter``, ``verbose``, ``fixed_length`` and ``fold``
-        (a fold's optimizer is not kept).
+        A fold of ``early_stopping="auto"`` (``rows`` without validation
+        rows) does not keep its optimizer.
         """
         # Set by the last stochastic fit, for partial_fit and warm_start to
         # continue (see _fit_or_raise); MLPRegressor restarts it on warm_start.
@@ -1278,38 +1287,13 @@ class AutoencoderTransformer(
             optimizer = copy.deepcopy(self._optimizer)
         else:
             # The training loop updates one flat vector of all parameters.
-            optimizer = self._make_optimizer(
-                [pack(network.coefs, network.intercepts, X.dtype, self.tied_weights)]
-            )
-        loop = Loop(
-            max_iter=run["max_iter"],
-            batch_size=self._batch_size(X.shape[0]),
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            early_stopping=rows is not None and rows[1] is not None,
-            learning_rate_init=self.learning_rate_init,
-            incremental=incremental,
-            warn=run["max_iter"] == self.max_iter,
-            verbose=run["verbose"],
-            monitor=monitor,
-            fixed_length=run["fixed_length"],
+            optimizer = self._make_optimizer([objective.params.theta])
+        outcome = stochastic(
+            objective, optimizer, history, schedule, random_state, rows, monitor
         )
-        network, history = fit_stochastic(
-            X,
-            network,
-            self.loss,
-            Penalties(self.alpha, self.sparsity, self.contractive),
-            optimizer,
-            history,
-            random_state,
-            loop,
-            rows,
-            **options,
-        )
-        if not run["fold"]:
+        if rows is None or rows[1] is not None:
             self._optimizer = optimizer
-        return network, history
+        return outcome
 
     def _select_length(self, X, start, layers, random_state, sample_weight, tasks):
         """The :class:`~skae._selection.Selection` of the training length.
@@ -1393,8 +1377,9 @@ class AutoencoderTransformer(
             if tasks is None:
                 # A fold that runs to max_iter says only that the full fit may.
                 warnings.simplefilter("ignore", ConvergenceWarning)
+            schedule = self._schedule(X.shape[0], fold=tasks is None)
             network, history = self._train(
-                X, network, History(), random_state, False, rows, watch,
+                X, network, History(), random_state, schedule, rows, watch,
                 sample_weight,
             )  # fmt: skip
         # Only a single fold's model may be kept: the others' would stay in
@@ -1525,16 +1510,13 @@ class AutoencoderTransformer(
 
     def _batch_size(self, n_samples):
         """The minibatch size for ``n_samples`` rows, as MLPRegressor resolves it."""
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
+        if self.batch_size != "auto" and self.batch_size > n_samples:
             warn_at_caller(
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 "training samples; using the whole data as one batch.",
                 UserWarning,
             )
-            return n_samples
-        return self.batch_size
+        return self._step_rows(n_samples)
 
     def transform(self, X):
         """Encode X into codes of ``n_components`` units.

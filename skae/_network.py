@@ -128,8 +128,7 @@ def backward(
     coefs,
     activations,
     alpha,
-    coef_grads=None,
-    intercept_grads=None,
+    grads=None,
     deltas=None,
     input_delta=None,
 ):
@@ -145,8 +144,9 @@ def backward(
     activations : list of str
     alpha : float
         L2 penalty strength.
-    coef_grads, intercept_grads : lists of ndarray, optional
-        Arrays shaped like the coefs and intercepts to write the gradients into.
+    grads : tuple of two lists of ndarray, optional
+        Coef and intercept gradient arrays, shaped like the coefs and
+        intercepts, to write the gradients into.
     deltas : list of ndarray, optional
         Scratch arrays of shape (n_samples, units[i]) for the hidden layers'
         deltas, ``i = 1 .. n_layers - 1``.
@@ -160,9 +160,12 @@ def backward(
     """
     n_samples = outputs[0].shape[0]
     n_layers = len(coefs)
-    if coef_grads is None:
-        coef_grads = [np.empty_like(coef) for coef in coefs]
-        intercept_grads = [np.empty_like(coef[0]) for coef in coefs]
+    if grads is None:
+        grads = (
+            [np.empty_like(coef) for coef in coefs],
+            [np.empty_like(coef[0]) for coef in coefs],
+        )
+    coef_grads, intercept_grads = grads
     for i in range(n_layers - 1, -1, -1):
         if isinstance(outputs[i], np.ndarray):
             np.matmul(outputs[i].T, delta, out=coef_grads[i])
@@ -170,7 +173,9 @@ def backward(
             # Sparse input (skae._sparse.ScaledRows), never made dense.
             outputs[i].transpose_matmul(delta, coef_grads[i])
         if alpha:
-            add_scaled(coef_grads[i], 2 * alpha / n_samples, coefs[i])
+            add_scaled(
+                coef_grads[i], penalty_gradient_factor(alpha, n_samples), coefs[i]
+            )
         # A matrix-vector product sums the rows faster than np.sum here.
         np.matmul(np.ones(n_samples, delta.dtype), delta, out=intercept_grads[i])
         # The input layer's delta is never needed: the data is not a parameter.
@@ -195,6 +200,11 @@ def add_scaled(out, factor, W):
         rows = slice(start, start + step)
         out[rows] += factor * W[rows]
     return out
+
+
+def penalty_gradient_factor(alpha, n_samples):
+    """The gradient of :func:`penalty` with respect to a weight, over the weight."""
+    return 2 * alpha / n_samples
 
 
 def penalty(coefs, alpha, n_samples):
@@ -421,8 +431,7 @@ def backward_network(
         network.coefs[n:],
         network.activations[n:],
         alpha,
-        coef_grads[n:],
-        intercept_grads[n:],
+        (coef_grads[n:], intercept_grads[n:]),
         deltas=None if deltas is None else deltas[n:],
         input_delta=code_delta,
     )
@@ -458,7 +467,6 @@ def backward_encoder(encoder_outputs, code_delta, network, alpha, grads, deltas=
         network.coefs[:n],
         network.activations[:n],
         alpha,
-        coef_grads[:n],
-        intercept_grads[:n],
+        (coef_grads[:n], intercept_grads[:n]),
         deltas=deltas,
     )

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, train_test_split
 
-from ._training import mean_squared_errors
+from ._evaluation import mean_squared_errors
 
 # Held-out rows over all folds, as far as the data has them: one 10 % split
 # of 3 000 rows holds out this many; smaller sets get more folds (three on the
@@ -30,6 +30,20 @@ MIN_VALIDATION_ROWS = 300
 # Fewer rows make no folds: fit then trains as with early_stopping=False (see
 # AutoencoderTransformer's early_stopping).
 MIN_ROWS = 4
+
+
+def validation_split(n_samples, validation_fraction, random_state):
+    """Training and (sorted) validation row indices, for early stopping."""
+    rows, validation_rows = train_test_split(
+        np.arange(n_samples), test_size=validation_fraction, random_state=random_state
+    )
+    if validation_rows.shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small for early_stopping=True: increase "
+            f"validation_fraction={validation_fraction!r} or the number of samples."
+        )
+    validation_rows.sort()
+    return rows, validation_rows
 
 
 def validation_folds(n_samples, validation_fraction, random_state):

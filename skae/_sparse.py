@@ -20,7 +20,7 @@ from sklearn.utils import gen_batches
 
 from ._activations import activate_inplace, multiply_derivative_inplace
 from ._losses import loss_and_output_delta
-from ._network import forward
+from ._network import forward, penalty_gradient_factor
 
 # Bytes of each dense (rows, columns) array of one block of the output side,
 # and rows of the mean correction of the first layer's weight gradient: small
@@ -199,7 +199,8 @@ def output_layer(X, inputs, codes, network, loss, alpha, grads, sample_weight=No
             delta *= scales.output_correction[columns]
         np.matmul(inputs.T, delta, out=coef_grad[:, columns])
         if alpha:
-            coef_grad[:, columns] += (2 * alpha / n_rows) * W[:, columns]
+            factor = penalty_gradient_factor(alpha, n_rows)
+            coef_grad[:, columns] += factor * W[:, columns]
         np.matmul(ones, delta, out=intercept_grad[columns])
         input_delta += delta @ W[:, columns].T
     return value, input_delta, code_delta
@@ -234,7 +235,8 @@ def decoder_gradients(X, codes, network, loss, alpha, grads, sample_weight=None)
         multiply_derivative_inplace(names[i], delta, outputs[i + 1])
         np.matmul(outputs[i].T, delta, out=coef_grads[i])
         if alpha:
-            coef_grads[i] += (2 * alpha / codes.shape[0]) * coefs[i]
+            factor = penalty_gradient_factor(alpha, codes.shape[0])
+            coef_grads[i] += factor * coefs[i]
         np.matmul(np.ones(codes.shape[0], delta.dtype), delta, out=intercept_grads[i])
         delta = delta @ coefs[i].T
     if through_linear is not None:
@@ -246,7 +248,7 @@ def squared_residuals(X, codes, network):
     """Blocks of columns of the squared reconstruction error of rows X.
 
     Yields ``(columns, errors)``, errors (n_rows, block) in float64, as
-    :func:`skae._training._squared_residuals` gives them whole, for CSC rows
+    :func:`skae._evaluation._squared_residuals` gives them whole, for CSC rows
     X and their whitened codes (n_rows, n_components).
     """
     n = network.n_encoder

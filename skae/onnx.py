@@ -118,7 +118,7 @@ def _code_scale(model, network):
 def _encode(graph, network, X, output, code_scale):
     """Nodes of ``transform``: codes into ``output`` from raw rows ``X``.
 
-    The steps of :func:`skae._training.encode`: :func:`skae._network.scale_input`
+    The steps of :func:`skae._evaluation.encode`: :func:`skae._network.scale_input`
     then :func:`skae._network.encode_scaled`, then ``code_scale``
     (:func:`_code_scale`).
     """
@@ -148,7 +148,7 @@ def _encode(graph, network, X, output, code_scale):
 def _decode(graph, network, Z, output, code_scale):
     """Nodes of ``inverse_transform``: reconstructions into ``output`` from ``Z``.
 
-    The steps of :func:`skae._training.decode`: whitening (by ``code_scale``,
+    The steps of :func:`skae._evaluation.decode`: whitening (by ``code_scale``,
     :func:`_code_scale`), then :func:`skae._network.decode_scaled` and
     :func:`skae._network.unscale_output`.
     """

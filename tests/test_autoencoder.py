@@ -24,8 +24,8 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+import skae._evaluation
 import skae._sparse
-import skae._training
 from skae import AutoencoderTransformer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -231,7 +231,7 @@ def test_reconstruction_errors_are_per_entry_squared_errors(
     assert_allclose(errors, (X_hat - X) ** 2, rtol=rtol, atol=rtol * errors.max())
     # score_samples is the row means of the same computation, chunk by chunk.
     assert_array_equal(-errors.mean(axis=1), ae.score_samples(X))
-    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(skae._evaluation, "CHUNK_ROWS", 7)
     chunked = ae.reconstruction_errors(X)
     assert_array_equal(-chunked.mean(axis=1), ae.score_samples(X))
     assert_allclose(chunked, errors, rtol=rtol, atol=rtol * errors.max())
@@ -257,7 +257,7 @@ def test_reconstruction_errors_of_sparse_input(
 ):
     ae = AutoencoderTransformer(**small_model_params).fit(digits)
     densified = record_dense_blocks(monkeypatch)
-    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(skae._evaluation, "CHUNK_ROWS", 50)
     monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 50 * 16 * 8)
     errors = ae.reconstruction_errors(container(digits))
     # The result is dense; X was made dense 50 rows by 16 columns at a time.
@@ -310,20 +310,26 @@ def test_sparse_input_matches_dense(digits, small_model_params, container):
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
     rng = np.random.RandomState(0)
-    X = sp.random(3 * skae._training.CHUNK_ROWS, 30, density=0.1, random_state=rng)
+    X = sp.random(3 * skae._evaluation.CHUNK_ROWS, 30, density=0.1, random_state=rng)
     X = X.tocsr()
     densified = record_dense_blocks(monkeypatch)
     # Two columns of a batch of 200 rows, or of a chunk of 2048.
-    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 2 * skae._training.CHUNK_ROWS * 8)
+    monkeypatch.setattr(
+        skae._sparse, "BLOCK_BYTES", 2 * skae._evaluation.CHUNK_ROWS * 8
+    )
     ae = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_iter=2, solver=solver)
     ae.fit(X)
-    assert max(block.nbytes for block in densified) <= 2 * skae._training.CHUNK_ROWS * 8
+    assert (
+        max(block.nbytes for block in densified) <= 2 * skae._evaluation.CHUNK_ROWS * 8
+    )
     densified.clear()
     ae.transform(X)
     assert densified == []
     with config_context(working_memory=1):
         ae.score(X)
-    assert max(block.nbytes for block in densified) <= 2 * skae._training.CHUNK_ROWS * 8
+    assert (
+        max(block.nbytes for block in densified) <= 2 * skae._evaluation.CHUNK_ROWS * 8
+    )
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):

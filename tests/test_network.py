@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.decomposition import PCA
 
 from skae._activations import ACTIVATIONS
+from skae._evaluation import decode, encode
 from skae._network import (
     Network,
     forward,
@@ -20,10 +21,10 @@ from skae._network import (
     penalty,
     unpack,
 )
+from skae._objective import batch_loss_and_gradients
 from skae._pca import moments, principal_axes
 from skae._penalties import Penalties
 from skae._scaling import make_scales
-from skae._training import batch_loss_and_gradients, decode, encode
 
 SUPPORTED = [
     ("squared_error", "identity"),

@@ -10,9 +10,10 @@ from numpy.testing import assert_allclose
 from test_network import SUPPORTED, _central_difference, make_network
 
 from skae._activations import ACTIVATIONS
+from skae._evaluation import encode
 from skae._network import encode_scaled, pack, scale_input, tie, unpack
+from skae._objective import batch_loss_and_gradients
 from skae._penalties import Penalties, code_sparsity, contraction
-from skae._training import batch_loss_and_gradients, encode
 
 PENALTIES = {
     "sparsity": Penalties(sparsity=0.3),

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skae._evaluation import decode, encode
 from skae._network import Network, initialize, layer_activations, layer_units
 from skae._pca import merge, moments, principal_axes
 from skae._scaling import CODE_SCALE_FLOOR, carry_over, make_scales, match_axes
-from skae._training import decode, encode
 
 
 @pytest.fixture

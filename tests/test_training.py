@@ -1,4 +1,4 @@
-"""Tests for the stochastic epoch loop and the L-BFGS driver."""
+"""Tests for the objective and the two solvers (skae._objective, skae._solvers)."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -14,9 +14,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+import skae._objective
 import skae._sparse
-import skae._training
 from skae import AutoencoderTransformer
+from skae._evaluation import CHUNK_ROWS, mean_squared_errors
 from skae._network import (
     Network,
     initialize,
@@ -27,22 +28,17 @@ from skae._network import (
     unpack,
 )
 from skae._noise import Corruption
+from skae._objective import (
+    Objective,
+    Workspace,
+    batch_loss_and_gradients,
+)
 from skae._optimizers import SGD, Adam
 from skae._pca import moments, principal_axes
 from skae._penalties import Penalties
 from skae._scaling import make_scales
-from skae._training import (
-    History,
-    Loop,
-    Workspace,
-    _Parameters,
-    _StoppingRule,
-    batch_loss_and_gradients,
-    fit_lbfgs,
-    fit_stochastic,
-    mean_squared_errors,
-    validation_split,
-)
+from skae._selection import validation_split
+from skae._solvers import Diverged, History, Schedule, StoppingRule, lbfgs, stochastic
 
 N_SAMPLES, N_FEATURES = 200, 10
 TRAIN_SEED = 1
@@ -111,59 +107,53 @@ def make_setup(
 
 
 def run_stochastic(setup, X, sample_weight=None, **params):
-    """``fit_stochastic`` on ``setup`` with small defaults; returns the history.
+    """:func:`stochastic` on ``setup`` with small defaults; returns the history.
 
-    The trained network replaces ``setup.network``.
+    The trained network replaces ``setup.network``, the :class:`Outcome` is
+    ``setup.outcome``. ``incremental=True`` runs as partial_fit does: one
+    epoch, a length fixed for it.
     """
-    settings = dict(
-        max_iter=20,
-        batch_size=50,
-        shuffle=True,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        learning_rate_init=setup.learning_rate_init,
-        incremental=False,
-        warn=True,
-        verbose=False,
-    )
     validation_fraction = params.pop("validation_fraction", 0.2)
     corruption = params.pop("corruption", None)
-    settings.update(params)
+    early_stopping = params.pop("early_stopping", False)
+    if params.pop("incremental", False):
+        params.update(max_iter=1, fixed_length=True)
+    schedule = Schedule(**{"max_iter": 20, "batch_size": 50, "tol": 1e-4, **params})
     rows = None
-    if settings["early_stopping"]:
+    if early_stopping:
         rows = validation_split(
             X.shape[0], validation_fraction, np.random.RandomState(0)
         )
-    setup.network, history = fit_stochastic(
-        X,
-        setup.network,
-        "squared_error",
-        Penalties(setup.alpha),
+    objective = Objective(
+        X, setup.network, "squared_error", Penalties(setup.alpha),
+        schedule.batch_size, corruption=corruption, sample_weight=sample_weight,
+    )  # fmt: skip
+    setup.outcome = stochastic(
+        objective,
         setup.optimizer,
         setup.history,
+        schedule,
         np.random.RandomState(TRAIN_SEED),
-        Loop(**settings),
         rows,
-        corruption=corruption,
+    )
+    setup.network = setup.outcome.network
+    return setup.outcome.history
+
+
+def run_lbfgs(setup, X, sample_weight=None, block_rows=CHUNK_ROWS, **params):
+    """:func:`lbfgs` on ``setup``; returns ``(network, history)``.
+
+    The :class:`Outcome` is ``setup.outcome``.
+    """
+    corruption = params.pop("corruption", None)
+    schedule = Schedule(**{"max_iter": 50, "tol": 1e-4, **params})
+    objective = Objective(
+        X, setup.network, "squared_error", Penalties(setup.alpha),
+        min(block_rows, X.shape[0]), corruption=corruption,
         sample_weight=sample_weight,
-    )
-    return history
-
-
-def run_lbfgs(setup, X, **params):
-    """``fit_lbfgs`` on ``setup``; returns ``(network, history)``."""
-    kwargs = dict(max_iter=50, max_fun=15000, tol=1e-4, verbose=False)
-    kwargs["sample_weight"] = None
-    kwargs.update(params)
-    return fit_lbfgs(
-        X,
-        setup.network,
-        "squared_error",
-        Penalties(setup.alpha),
-        setup.history,
-        **kwargs,
-    )
+    )  # fmt: skip
+    setup.outcome = lbfgs(objective, setup.history, schedule)
+    return setup.outcome.network, setup.outcome.history
 
 
 def reconstruction_score(X, network):
@@ -201,8 +191,8 @@ def test_lbfgs_loss_decreases(X):
     setup = make_setup(X, alpha=0.0)
     start = [a.copy() for a in parameters(setup.network)]
     pca_error = -reconstruction_score(X, setup.network)
-    with pytest.warns(ConvergenceWarning):
-        network, history = run_lbfgs(setup, X, max_iter=30)
+    network, history = run_lbfgs(setup, X, max_iter=30)
+    assert not setup.outcome.converged and setup.outcome.ran_to_max_iter
     assert history.n_iter == len(history.loss_curve) == 30
     assert history.loss_curve[-1] < 0.75 * pca_error
     assert_allclose(history.loss, history.loss_curve[-1], rtol=1e-12)
@@ -218,16 +208,15 @@ def test_lbfgs_loss_decreases(X):
 @pytest.mark.parametrize("n_iter_no_change", [1, 3])
 def test_large_tol_stops_after_n_iter_no_change(X, n_iter_no_change, early_stopping):
     setup = make_setup(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        history = run_stochastic(
-            setup,
-            X,
-            max_iter=50,
-            tol=1e3,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-        )
+    history = run_stochastic(
+        setup,
+        X,
+        max_iter=50,
+        tol=1e3,
+        n_iter_no_change=n_iter_no_change,
+        early_stopping=early_stopping,
+    )
+    assert setup.outcome.converged and not setup.outcome.ran_to_max_iter
     # Without early stopping the first epoch improves on the initial infinity;
     # with it, the PCA start's validation score is the one to beat. Then every
     # epoch counts as no improvement and the counter must exceed n_iter_no_change.
@@ -297,16 +286,17 @@ def test_early_stopping_validation_set_too_small(X):
 @pytest.mark.parametrize("max_fun", [3, 5])
 def test_lbfgs_honours_max_fun(X, max_fun, monkeypatch):
     calls = []
-    original = skae._training.batch_loss_and_gradients
+    original = skae._objective.batch_loss_and_gradients
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(skae._training, "batch_loss_and_gradients", counting)
+    monkeypatch.setattr(skae._objective, "batch_loss_and_gradients", counting)
     setup = make_setup(X)
-    with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
-        _, history = run_lbfgs(setup, X, max_iter=200, max_fun=max_fun)
+    _, history = run_lbfgs(setup, X, max_iter=200, max_fun=max_fun)
+    assert not setup.outcome.converged and not setup.outcome.ran_to_max_iter
+    assert "evaluations" in setup.outcome.message.lower()
     assert 1 <= history.n_iter <= max_fun
     # One whole-data pass is one chunk here; SciPy may overshoot maxfun by one.
     assert len(calls) <= max_fun + 1
@@ -317,8 +307,9 @@ def test_lbfgs_honours_max_fun(X, max_fun, monkeypatch):
 def test_lbfgs_chunking_does_not_change_the_result(X, monkeypatch):
     """Whole-data passes in row chunks give the loss and gradient of all of X."""
     whole = run_lbfgs(make_setup(X, alpha=0.1), X, max_iter=5, max_fun=20)
-    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 64)
-    chunked = run_lbfgs(make_setup(X, alpha=0.1), X, max_iter=5, max_fun=20)
+    chunked = run_lbfgs(
+        make_setup(X, alpha=0.1), X, max_iter=5, max_fun=20, block_rows=64
+    )
     assert_allclose(chunked[1].loss_curve, whole[1].loss_curve, rtol=1e-10)
     pairs = zip(parameters(chunked[0]), parameters(whole[0]), strict=True)
     for a, b in pairs:
@@ -326,24 +317,39 @@ def test_lbfgs_chunking_does_not_change_the_result(X, monkeypatch):
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_convergence_warning_at_max_iter(X, solver):
+def test_unconverged_at_max_iter(X, solver):
     setup = make_setup(X, solver=solver)
-    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
-        history = run_stochastic(setup, X, max_iter=3, tol=0.0)
+    history = run_stochastic(setup, X, max_iter=3, tol=0.0)
     assert history.n_iter == 3
+    assert not setup.outcome.converged and setup.outcome.ran_to_max_iter
+    assert "maximum iterations (3)" in setup.outcome.message
 
 
-def test_lbfgs_convergence_warning_at_max_iter(X):
+def test_lbfgs_unconverged_at_max_iter(X):
     setup = make_setup(X)
-    with pytest.warns(ConvergenceWarning, match="max_iter"):
-        _, history = run_lbfgs(setup, X, max_iter=2)
+    _, history = run_lbfgs(setup, X, max_iter=2)
     assert history.n_iter == 2
+    assert not setup.outcome.converged and setup.outcome.ran_to_max_iter
+    assert "max_iter" in setup.outcome.message
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_solvers_do_not_warn(X, solver):
+    """The estimator warns from the outcome, at the user's line."""
+    setup = make_setup(X, solver="sgd" if solver == "sgd" else "adam")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if solver == "lbfgs":
+            run_lbfgs(setup, X, max_iter=2)
+        else:
+            run_stochastic(setup, X, max_iter=2, tol=0.0)
+    assert not setup.outcome.converged
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_huge_learning_rate_raises(X):
     setup = make_setup(X, solver="sgd", learning_rate_init=1e6)
-    with pytest.raises(ValueError, match="learning_rate_init"):
+    with pytest.raises(Diverged, match="non-finite"):
         run_stochastic(setup, X, max_iter=10)
 
 
@@ -523,17 +529,18 @@ def test_a_batch_of_zero_weight_contributes_nothing(X, rng):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_lbfgs_with_integer_weights_follows_the_repeated_rows(X, weights, monkeypatch):
+def test_lbfgs_with_integer_weights_follows_the_repeated_rows(X, weights):
     # Whole-data passes over chunks, some of them of weight 0, give the same
     # objective as the repeated rows: L-BFGS, deterministic, follows the same
     # path up to round-off.
-    monkeypatch.setattr(skae._training, "CHUNK_ROWS", 16)
     weights = weights.copy()
     weights[16:32] = 0
     X_repeated = X.repeat(weights.astype(int), axis=0)
-    repeated = run_lbfgs(make_setup(X_repeated, alpha=0.1), X_repeated, max_iter=10)
+    repeated = run_lbfgs(
+        make_setup(X_repeated, alpha=0.1), X_repeated, max_iter=10, block_rows=16
+    )
     weighted = run_lbfgs(
-        make_setup(X_repeated, alpha=0.1), X, max_iter=10, sample_weight=weights
+        make_setup(X_repeated, alpha=0.1), X, weights, max_iter=10, block_rows=16
     )
     assert_allclose(weighted[1].loss_curve, repeated[1].loss_curve, rtol=1e-9)
     for a, b in zip(parameters(weighted[0]), parameters(repeated[0]), strict=True):
@@ -575,7 +582,10 @@ def test_epoch_loss_and_validation_score_are_weighted(X, weights):
     )
     assert_allclose(history.loss, value * start.scales.loss_scale, rtol=1e-12)
     rows = np.arange(0, N_SAMPLES, 4)
-    rule = _StoppingRule(History(), _Parameters(start), X, rows, weights)
+    objective = Objective(
+        X, start, "squared_error", Penalties(), 50, sample_weight=weights
+    )
+    rule = StoppingRule(History(), objective, rows)
     errors = mean_squared_errors(X[rows], start)
     expected = -np.average(errors, weights=weights[rows])
     assert_allclose(rule.validation_score(), expected, rtol=1e-12)
