@@ -17,7 +17,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 # float64 copy of a float32 X is ever made whole. 1024 rows of 784 float64
 # columns (6 MiB) were 20 % faster than 4096 on 60 000 rows, and a quarter of
 # the peak memory.
-_CHUNK_ROWS = 1024
+_MOMENT_ROWS = 1024
 
 # Widest data whose n_features x n_features scatter matrix is kept when
 # nobody asks for it (svd_solver="auto", and partial_fit): PCA's own bound
@@ -161,7 +161,7 @@ def moments(X, rows=None, sample_weight=None, scatter=True):
     if sample_weight is not None:
         rows = rows[sample_weight[rows] > 0]
     total = None
-    for batch in gen_batches(rows.shape[0], _CHUNK_ROWS):
+    for batch in gen_batches(rows.shape[0], _MOMENT_ROWS):
         chunk = rows[batch]
         weights = None if sample_weight is None else sample_weight[chunk]
         stats = _chunk_moments(X[chunk], weights, scatter)

@@ -29,7 +29,7 @@ def X():
 
 
 def test_moments_match_numpy_and_are_accumulated_in_chunks(X, monkeypatch):
-    monkeypatch.setattr(skae._pca, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(skae._pca, "_MOMENT_ROWS", 7)
     stats = moments(X)
     centred = X - X.mean(axis=0)
     assert stats.n_samples == 300
@@ -112,7 +112,7 @@ def assert_same_moments(stats, expected, rtol=1e-12, atol=1e-9):
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csr_array])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_integer_weights_equal_repeated_rows(X, weights, container, dtype, monkeypatch):
-    monkeypatch.setattr(skae._pca, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(skae._pca, "_MOMENT_ROWS", 7)
     X = np.where(np.abs(X) < 1, 0, X).astype(dtype)
     # Weighted sums are accumulated in float64 whatever the dtype of X, so the
     # reference is the float64 moments of the same values, repeated; only the
