@@ -1167,26 +1167,9 @@ class AutoencoderTransformer(
             history.loss = history.best_loss = network.scales.pca_mse
             history.t += X.shape[0]
             return network, history
-        corruption = None
-        if self.noise is not None:
-            corruption = Corruption(
-                self.noise,
-                self.noise_level,
-                network.scales.column_scale,
-                int(random_state.randint(np.iinfo(np.int32).max)),
-            )
-        penalties = Penalties(self.alpha, self.sparsity, self.contractive)
-        if self.solver == "lbfgs" and rows is not None:
-            # L-BFGS goes through its rows in chunks: a copy of the training rows.
-            X = X[rows[0]]
-            sample_weight = None if sample_weight is None else sample_weight[rows[0]]
-        block_rows = schedule.batch_size
-        if self.solver == "lbfgs":
-            block_rows = min(chunk_rows(network), X.shape[0])
-        objective = Objective(
-            X, network, self.loss, penalties, block_rows, tied=self.tied_weights,
-            corruption=corruption, sample_weight=sample_weight,
-        )  # fmt: skip
+        objective = self._objective(
+            X, network, random_state, schedule, rows, sample_weight
+        )
         try:
             if self.solver == "lbfgs":
                 outcome = lbfgs(objective, history, schedule, monitor)
@@ -1201,6 +1184,36 @@ class AutoencoderTransformer(
             ) from None
         self._warn_unconverged(outcome, schedule)
         return outcome.network, outcome.history
+
+    def _objective(self, X, network, random_state, schedule, rows, sample_weight):
+        """The :class:`~skae._objective.Objective` that the solver minimises."""
+        corruption = None
+        if self.noise is not None:
+            corruption = Corruption(
+                self.noise,
+                self.noise_level,
+                network.scales.column_scale,
+                int(random_state.randint(np.iinfo(np.int32).max)),
+            )
+        block_rows = schedule.batch_size
+        if self.solver == "lbfgs":
+            if rows is not None:
+                # L-BFGS goes through its rows in chunks: a copy of the
+                # training rows.
+                X = X[rows[0]]
+                if sample_weight is not None:
+                    sample_weight = sample_weight[rows[0]]
+            block_rows = min(chunk_rows(network), X.shape[0])
+        return Objective(
+            X,
+            network,
+            self.loss,
+            Penalties(self.alpha, self.sparsity, self.contractive),
+            block_rows,
+            tied=self.tied_weights,
+            corruption=corruption,
+            sample_weight=sample_weight,
+        )
 
     def _schedule(self, n_samples, incremental=False, length=None, fold=False):
         """How long the solver runs and what it prints.
