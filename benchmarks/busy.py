@@ -38,6 +38,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+from _common import patched
 from run import (
     BLAS_VARIABLES,
     blas_settings,
@@ -74,15 +75,13 @@ def busy_core(busy):
 @contextmanager
 def variant(name):
     """Run the block with the policy on, off, or under a user limit of 1."""
-    skae._threads.MIN_FLOPS_FOR_THREADS = 0 if name == "policy off" else POLICY
-    try:
+    threshold = 0 if name == "policy off" else POLICY
+    with patched(skae._threads, MIN_FLOPS_FOR_THREADS=threshold):
         if name == "1 thread (threadpool_limits)":
             with threadpool_limits(1, user_api="blas"):
                 yield
         else:
             yield
-    finally:
-        skae._threads.MIN_FLOPS_FOR_THREADS = POLICY
 
 
 def seconds(function):

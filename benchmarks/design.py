@@ -15,6 +15,7 @@ Run ``python benchmarks/design.py`` (about ten minutes on 2 cores).
 from dataclasses import replace
 
 import numpy as np
+from _common import patched
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -110,16 +111,14 @@ def ratio(params, X, n_components, noise):
 def main():
     names = [name for name, *_ in CASES]
     print(f"{'held-out MSE / PCA, seed 0':<52}" + "".join(f"{n:>20}" for n in names))
-    original = skae._autoencoder.make_scales
     for label, (params, field) in VARIANTS.items():
+        patch = {}
         if field is residual_only:
-            skae._autoencoder.make_scales = scales_with(output_correction=field)
+            patch["make_scales"] = scales_with(output_correction=field)
         elif field is code_sized:
-            skae._autoencoder.make_scales = scales_with(code_correction=field)
-        try:
+            patch["make_scales"] = scales_with(code_correction=field)
+        with patched(skae._autoencoder, **patch):
             cells = [ratio(params, load(), k, noise) for _, load, k, noise in CASES]
-        finally:
-            skae._autoencoder.make_scales = original
         print(f"{label:<52}" + "".join(f"{value:>20.3f}" for value in cells))
 
 

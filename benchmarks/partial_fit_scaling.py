@@ -30,18 +30,19 @@ import argparse
 import time
 
 import numpy as np
+from _common import patched
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 import skae._autoencoder
 from skae import AutoencoderTransformer
-from skae._pca import merge, moments
+from skae._pca import moments
 
 
 def variant(name, X_train):
     """Patch how the estimator gets and updates its statistics."""
-    patched = {
+    values = {
         "first chunk": dict(merge=lambda old, new, rank=None: old),
         "running": {},
         "all data": dict(
@@ -49,13 +50,7 @@ def variant(name, X_train):
             merge=lambda old, new, rank=None: old,
         ),
     }[name]
-    for attribute, value in patched.items():
-        setattr(skae._autoencoder, attribute, value)
-
-
-def restore():
-    skae._autoencoder.moments = moments
-    skae._autoencoder.merge = merge
+    return patched(skae._autoencoder, **values)
 
 
 def main():
@@ -86,22 +81,21 @@ def main():
             ("all data", X_sorted),
             ("running, rows shuffled", X_shuffled),
         ):
-            variant(name.split(",")[0], X_train)
-            errors, worse, start = [], [], time.perf_counter()
-            for seed in seeds:
-                ae = AutoencoderTransformer(n_components, random_state=seed)
-                order = np.random.RandomState(seed)
-                for _ in range(n_epochs):
-                    for i in order.permutation(len(chunks)):
-                        ae.partial_fit(X_chunks[chunks[i]])
-                X_hat = ae.inverse_transform(ae.transform(X_test))
-                column_error = ((X_hat - X_test) ** 2).mean(axis=0)
-                errors.append(column_error.mean())
-                informative = var > 0
-                worse.append(
-                    int(np.sum(column_error[informative] > mean_error[informative]))
-                )
-            restore()
+            with variant(name.split(",")[0], X_train):
+                errors, worse, start = [], [], time.perf_counter()
+                for seed in seeds:
+                    ae = AutoencoderTransformer(n_components, random_state=seed)
+                    order = np.random.RandomState(seed)
+                    for _ in range(n_epochs):
+                        for i in order.permutation(len(chunks)):
+                            ae.partial_fit(X_chunks[chunks[i]])
+                    X_hat = ae.inverse_transform(ae.transform(X_test))
+                    column_error = ((X_hat - X_test) ** 2).mean(axis=0)
+                    errors.append(column_error.mean())
+                    informative = var > 0
+                    worse.append(
+                        int(np.sum(column_error[informative] > mean_error[informative]))
+                    )
             print(
                 f"| {n_components} | {name} | {np.mean(errors):.3f} "
                 f"± {np.std(errors):.3f} | {worse} | "

@@ -33,6 +33,7 @@ import warnings
 from functools import partial
 
 import numpy as np
+from _common import patched
 from busy import busy_core
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -244,8 +245,12 @@ def main():
     warnings.simplefilter("ignore")
     # The policy off: the BLAS runs on the threads threadpool_limits sets.
     threshold = skae._threads.MIN_FLOPS_FOR_THREADS
-    skae._threads.MIN_FLOPS_FOR_THREADS = 0
+    with patched(skae._threads, MIN_FLOPS_FOR_THREADS=0):
+        report(args, threshold)
 
+
+def report(args, threshold):
+    """Measure and print the tables, with skae's thread policy off."""
     blas = [
         f"{pool['internal_api']} {pool['version']} ({pool.get('architecture')}, "
         f"{pool['num_threads']} threads)"
