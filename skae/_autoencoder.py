@@ -1213,6 +1213,7 @@ class AutoencoderTransformer(
             tied=self.tied_weights,
             corruption=corruption,
             sample_weight=sample_weight,
+            wide_steps=self.solver != "lbfgs",
         )
 
     def _schedule(self, n_samples, incremental=False, length=None, fold=False):

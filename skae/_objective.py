@@ -17,8 +17,10 @@ from functools import partial
 import numpy as np
 import scipy.sparse as sp
 
+from ._activations import multiply_derivative_inplace
 from ._losses import loss_and_output_delta
 from ._network import (
+    backward,
     backward_encoder,
     backward_network,
     decode_scaled,
@@ -30,7 +32,13 @@ from ._network import (
     unpack,
 )
 from ._penalties import code_sparsity, contraction
-from ._sparse import ScaledRows, decoder_gradients
+from ._sparse import (
+    GradientArrays,
+    OptimizerSteps,
+    ScaledRows,
+    decoder_gradients,
+    first_layer_gradient,
+)
 
 
 class Workspace:
@@ -178,7 +186,9 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
     goes through blocks of columns (:mod:`skae._sparse`). Corruption is
     dense noise, so with it the scaled input is made dense (one array of the
     batch's shape, besides the noise); the output side stays in blocks.
-    ``penalties`` and ``shares`` are those for the batch's weight.
+    ``penalties`` and ``shares`` are those for the batch's weight. ``grads``
+    may be a :class:`WideSteps`: the wide layers' gradients then update the
+    parameters block by block, as they are computed.
     """
     n = network.n_encoder
     if grads is None:
@@ -186,7 +196,10 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
             [np.empty_like(coef) for coef in network.coefs],
             [np.empty_like(intercept) for intercept in network.intercepts],
         )
-    coef_grads, intercept_grads = grads
+    steps = grads if isinstance(grads, WideSteps) else None
+    coef_grads, intercept_grads = grads if steps is None else steps.grads
+    # Before any step moves the weights.
+    l2 = penalty(network.coefs, penalties.alpha, X.shape[0])
     if corrupt is None:
         X_in = ScaledRows(X, network.mean, 1 / network.scales.sigma)
     else:
@@ -194,6 +207,7 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
         corrupt(X_in)
     encoded = encode_scaled(X_in, network)
     value, code_gradient, extra = _code_penalties(encoded, network, penalties, shares)
+    last = GradientArrays(coef_grads[-1], intercept_grads[-1])
     reconstruction, code_delta = decoder_gradients(
         X.tocsc(),
         encoded[-1],
@@ -201,14 +215,45 @@ def _sparse_batch(X, network, loss, penalties, grads, corrupt, sample_weight, sh
         loss,
         penalties.alpha,
         (coef_grads[n:], intercept_grads[n:]),
+        last if steps is None else steps.last,
         sample_weight,
     )
     if code_gradient is not None:
         code_delta += code_gradient
-    backward_encoder(encoded, code_delta, network, penalties.alpha, grads)
+    if steps is None:
+        backward_encoder(encoded, code_delta, network, penalties.alpha, grads)
+    else:
+        _encoder_steps(encoded, code_delta, network, penalties.alpha, steps)
     _add_encoder_gradients((coef_grads, intercept_grads), extra, n)
-    value += reconstruction + penalty(network.coefs, penalties.alpha, X.shape[0])
+    value += reconstruction + l2
     return value, coef_grads, intercept_grads
+
+
+def _encoder_steps(encoded, code_delta, network, alpha, steps):
+    """:func:`skae._network.backward_encoder`, the first layer's weights stepped.
+
+    The gradients of the encoder's other layers go into ``steps.grads``; the
+    first layer's weight gradient is handed to ``steps.first`` by blocks of
+    rows (:func:`skae._sparse.first_layer_gradient`).
+    """
+    n = network.n_encoder
+    coef_grads, intercept_grads = steps.grads
+    code_delta *= network.scales.code_correction
+    delta = code_delta
+    if n > 1:
+        delta = np.empty(encoded[1].shape, code_delta.dtype)
+        backward(
+            encoded[1:],
+            code_delta,
+            network.coefs[1:n],
+            network.activations[1:n],
+            alpha,
+            (coef_grads[1:n], intercept_grads[1:n]),
+            input_delta=delta,
+        )
+        multiply_derivative_inplace(network.activations[0], delta, encoded[1])
+    np.matmul(np.ones(delta.shape[0], delta.dtype), delta, out=intercept_grads[0])
+    first_layer_gradient(encoded[0], delta, alpha, network.coefs[0], steps.first)
 
 
 class FlatParameters:
@@ -221,7 +266,7 @@ class FlatParameters:
     encoder's.
     """
 
-    def __init__(self, network, tied=False):
+    def __init__(self, network, tied=False, wide_steps=False):
         coefs = network.coefs
         self.units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
         self.tied = tied
@@ -229,12 +274,46 @@ class FlatParameters:
         self.theta = pack(coefs, network.intercepts, dtype, tied)
         coefs, intercepts = unpack(self.theta, self.units, dtype, tied)
         self.network = replace(network, coefs=coefs, intercepts=intercepts)
+        self.narrow = None
+        if wide_steps:
+            self._narrow_gradient()
+            return
         self.gradient = np.empty_like(self.theta)
         coef_grads, intercept_grads = unpack(self.gradient, self.units, dtype, tied)
         if tied:
             n = len(coefs) // 2
             coef_grads[n:] = [np.empty(coef.shape, dtype) for coef in coefs[n:]]
         self.grads = coef_grads, intercept_grads
+
+    def _narrow_gradient(self):
+        """Gradient arrays for all but the wide layers (:class:`WideSteps`).
+
+        The first layer's weights and the last layer's weights and biases,
+        as wide as X, are stepped block by block instead. ``narrow`` pairs
+        the pieces of ``theta`` that the optimizer steps whole with their
+        gradients, which are views of one array: ``gradient``.
+        """
+        coefs, intercepts = self.network.coefs, self.network.intercepts
+        sizes = [coef.size for coef in coefs]
+        last = sum(sizes[:-1])
+        pieces = [
+            slice(sizes[0], last),
+            slice(last + sizes[-1], self.theta.size - intercepts[-1].size),
+        ]
+        self.gradient = np.empty(
+            sum(p.stop - p.start for p in pieces), self.theta.dtype
+        )
+        views, start = [], 0
+        for array in (*coefs[1:-1], *intercepts[:-1]):
+            views.append(self.gradient[start : start + array.size].reshape(array.shape))
+            start += array.size
+        n = len(coefs) - 2
+        self.grads = [None, *views[:n], None], [*views[n:], None]
+        offsets = np.cumsum([0] + [p.stop - p.start for p in pieces])
+        self.narrow = [
+            (self.theta[piece], self.gradient[offsets[i] : offsets[i + 1]])
+            for i, piece in enumerate(pieces)
+        ]
 
     def fold(self):
         """Add each decoder weight's gradient to the encoder weight it is tied to."""
@@ -249,6 +328,21 @@ class FlatParameters:
             return self.network
         coefs = [np.ascontiguousarray(coef) for coef in self.network.coefs]
         return replace(self.network, coefs=coefs)
+
+
+class WideSteps:
+    """Where a batch's gradients go when the wide layers are stepped as computed.
+
+    ``grads`` are the narrow layers' gradient lists (None at the wide ones);
+    ``first`` and ``last`` are :class:`skae._sparse.OptimizerSteps` of the
+    first layer's weights and of the last layer's weights and biases.
+    """
+
+    def __init__(self, params, update):
+        coefs, intercepts = params.network.coefs, params.network.intercepts
+        self.grads = params.grads
+        self.first = OptimizerSteps(update, coefs[0])
+        self.last = OptimizerSteps(update, coefs[-1], intercepts[-1])
 
 
 class Objective:
@@ -275,16 +369,27 @@ class Objective:
         weighted mean, and its L2 penalty is divided by their sum rather than
         the number of rows, as MLPRegressor does, so that integer weights
         equal repeated rows.
+    wide_steps : bool, default=False
+        Whether a solver that steps after every block (the stochastic one) may
+        have the wide layers of sparse X stepped as their gradients are
+        computed, so that no gradient array as large as the network is held
+        (100 000 sparse columns make the first and last layers hundreds of
+        MiB each). Not with tied weights, whose two halves' gradients are
+        summed before a step, nor with ``contractive``, whose gradient of the
+        first layer comes after it. Read ``wide_steps`` for what was chosen.
     """
 
     def __init__(
         self, X, network, loss, penalties, block_rows, *, tied=False,
-        corruption=None, sample_weight=None,
+        corruption=None, sample_weight=None, wide_steps=False,
     ):  # fmt: skip
         self.X, self.loss, self.penalties = X, loss, penalties
         self.corruption, self.sample_weight = corruption, sample_weight
         self.block_rows = block_rows
-        self.params = FlatParameters(network, tied)
+        self.wide_steps = (
+            wide_steps and sp.issparse(X) and not tied and not penalties.contractive
+        )
+        self.params = FlatParameters(network, tied, self.wide_steps)
         # Sparse blocks need no workspace: they are never dense (skae._sparse).
         self.workspace = None
         if not sp.issparse(X):
@@ -310,21 +415,28 @@ class Objective:
             return None
         return partial(self.corruption.apply, rng=self.corruption.generator(*key))
 
-    def value_and_grad(self, rows, corrupt=None, penalties=None):
+    def value_and_grad(self, rows, corrupt=None, penalties=None, update=None):
         """The loss (network units) of ``X[rows]``; its gradient in ``params.gradient``.
 
         ``rows`` is a slice or an index array of at most ``block_rows`` rows;
         ``corrupt`` from :meth:`corrupter`; ``penalties`` replace the
         objective's (L-BFGS adds the L2 penalty once for the whole data).
+        With ``wide_steps``, ``update(part, grad)`` moves a part of the wide
+        layers' parameters by its gradient as soon as it is computed, and
+        ``params.gradient`` holds the other layers' gradient
+        (``params.narrow``).
         """
         weights = None if self.sample_weight is None else self.sample_weight[rows]
+        grads = self.params.grads
+        if self.wide_steps:
+            grads = WideSteps(self.params, update)
         value, _, _ = batch_loss_and_gradients(
             self._block(rows),
             self.params.network,
             self.loss,
             self.penalties if penalties is None else penalties,
             self.workspace,
-            self.params.grads,
+            grads,
             corrupt,
             weights,
         )

@@ -15,6 +15,19 @@ def scratch_for(params):
     return [np.empty(min(PIECE, p.size), p.dtype) for p in params]
 
 
+def _matching(part, flat, other):
+    """The elements of ``other`` at the places of ``part`` in ``flat``.
+
+    ``part`` is a view of the contiguous array ``flat``; ``other`` a
+    contiguous array of the same shape and dtype as ``flat`` (an optimizer's
+    state of it). The result is a writeable view of ``other``.
+    """
+    start = part.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    return np.lib.stride_tricks.as_strided(
+        other.reshape(-1)[start // flat.itemsize :], part.shape, part.strides
+    )
+
+
 def _pieces(arrays, scratch):
     """Matching pieces of same-shaped ``arrays``, each with a scratch piece.
 
@@ -74,17 +87,31 @@ class SGD:
         holds the temporaries of a piece of the update; the training loop
         passes the same ones at every step so that a step allocates nothing.
         """
+        self.begin_step()
         scratch = scratch or [None] * len(params)
         for *arrays, spare in zip(params, grads, self.velocities, scratch, strict=True):
-            for param, grad, velocity, buffer in _pieces(arrays, spare):
-                scaled_grad = np.multiply(grad, self.learning_rate, out=buffer)
-                velocity *= self.momentum
-                velocity -= scaled_grad
-                if self.nesterov:
-                    param -= scaled_grad
-                    param += np.multiply(velocity, self.momentum, out=scaled_grad)
-                else:
-                    param += velocity
+            self._update(*arrays, spare)
+
+    def begin_step(self):
+        """Begin a step made of :meth:`update` calls on parts of the parameters."""
+
+    def update(self, flat, part, grad, scratch=None):
+        """Move ``part``, a view of ``flat`` (the optimizer's one parameter
+        array), against its gradient ``grad``, as :meth:`step` would."""
+        self._update(part, grad, _matching(part, flat, self.velocities[0]), scratch)
+
+    def _update(self, *arrays_and_scratch):
+        """The update of ``(param, grad, velocity, scratch)``, piece by piece."""
+        *arrays, scratch = arrays_and_scratch
+        for param, grad, velocity, buffer in _pieces(arrays, scratch):
+            scaled_grad = np.multiply(grad, self.learning_rate, out=buffer)
+            velocity *= self.momentum
+            velocity -= scaled_grad
+            if self.nesterov:
+                param -= scaled_grad
+                param += np.multiply(velocity, self.momentum, out=scaled_grad)
+            else:
+                param += velocity
 
     def end_epoch(self, time_step):
         """Apply the "invscaling" decay after ``time_step`` samples seen."""
@@ -144,26 +171,43 @@ class Adam:
         holds the temporaries of a piece of the update; the training loop
         passes the same ones at every step so that a step allocates nothing.
         """
-        self.t += 1
-        step_size = self.learning_rate
+        self.begin_step()
         scratch = scratch or [None] * len(params)
         moments = self.first_moments, self.second_moments
         for *arrays, spare in zip(params, grads, *moments, scratch, strict=True):
-            # Every product goes through the buffer: the update costs a dozen
-            # passes over a piece (in cache) and no allocation.
-            for param, grad, m, v, buffer in _pieces(arrays, spare):
-                np.multiply(grad, 1 - self.beta_1, out=buffer)
-                m *= self.beta_1
-                m += buffer
-                np.multiply(grad, grad, out=buffer)
-                buffer *= 1 - self.beta_2
-                v *= self.beta_2
-                v += buffer
-                np.sqrt(v, out=buffer)
-                buffer += self.epsilon
-                np.divide(m, buffer, out=buffer)
-                buffer *= step_size
-                param -= buffer
+            self._update(*arrays, spare)
+
+    def begin_step(self):
+        """Begin a step made of :meth:`update` calls on parts of the parameters."""
+        self.t += 1
+        self._step_size = self.learning_rate
+
+    def update(self, flat, part, grad, scratch=None):
+        """Move ``part``, a view of ``flat`` (the optimizer's one parameter
+        array), by the Adam update of its gradient ``grad``, in the step that
+        :meth:`begin_step` began, as :meth:`step` would."""
+        m = _matching(part, flat, self.first_moments[0])
+        v = _matching(part, flat, self.second_moments[0])
+        self._update(part, grad, m, v, scratch)
+
+    def _update(self, *arrays_and_scratch):
+        """The update of ``(param, grad, m, v, scratch)``, piece by piece."""
+        *arrays, scratch = arrays_and_scratch
+        # Every product goes through the buffer: the update costs a dozen
+        # passes over a piece (in cache) and no allocation.
+        for param, grad, m, v, buffer in _pieces(arrays, scratch):
+            np.multiply(grad, 1 - self.beta_1, out=buffer)
+            m *= self.beta_1
+            m += buffer
+            np.multiply(grad, grad, out=buffer)
+            buffer *= 1 - self.beta_2
+            v *= self.beta_2
+            v += buffer
+            np.sqrt(v, out=buffer)
+            buffer += self.epsilon
+            np.divide(m, buffer, out=buffer)
+            buffer *= self._step_size
+            param -= buffer
 
     def end_epoch(self, time_step):
         """Adam keeps no schedule."""

@@ -215,12 +215,33 @@ def _epoch(objective, rows, optimizer, scratch, corrupt):
         weight = objective.weight(batch_rows)
         if not weight:
             continue
-        value = objective.value_and_grad(batch_rows, corrupt)
+        if objective.wide_steps:
+            value = _wide_step(objective, batch_rows, corrupt, optimizer, scratch)
+        else:
+            value = objective.value_and_grad(batch_rows, corrupt)
+            optimizer.step([params.theta], [params.gradient], scratch)
         _check_finite(value, "training loss")
-        optimizer.step([params.theta], [params.gradient], scratch)
         total += value * weight
     _check_finite(params.theta, "network weights")
     return total / objective.weight(rows)
+
+
+def _wide_step(objective, rows, corrupt, optimizer, scratch):
+    """One optimizer step on ``X[rows]``, its wide layers stepped as computed.
+
+    The same update as ``optimizer.step`` on the whole gradient, which is
+    never held (``Objective.wide_steps``).
+    """
+    params = objective.params
+    optimizer.begin_step()
+
+    def update(part, grad):
+        optimizer.update(params.theta, part, grad, scratch[0])
+
+    value = objective.value_and_grad(rows, corrupt, update=update)
+    for part, grad in params.narrow:
+        update(part, grad)
+    return value
 
 
 # Overflow is caught by _check_finite; NumPy's own warnings would only bury

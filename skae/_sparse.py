@@ -103,6 +103,38 @@ class _Transposed:
         return self.rows.transpose_matmul(delta, out)
 
 
+class GradientArrays:
+    """Blocks of a wide layer's gradient, written into whole gradient arrays."""
+
+    def __init__(self, coef, intercept=None):
+        self.coef, self.intercept = coef, intercept
+
+    def put(self, where, coef_block, intercept_block=None):
+        """``coef_block`` is the gradient of ``coef[where]``; ``intercept_block``
+        that of the intercepts of the columns ``where[-1]``."""
+        self.coef[where] = coef_block
+        if intercept_block is not None:
+            self.intercept[where[-1]] = intercept_block
+
+
+class OptimizerSteps:
+    """Blocks of a wide layer's gradient, each applied by the optimizer at once.
+
+    ``update(part, grad)`` moves ``part``, a view of the parameters, by its
+    gradient: no whole gradient array of the layer is ever held. The block
+    must no longer be needed by the pass that computed it.
+    """
+
+    def __init__(self, update, coef, intercept=None):
+        self.update, self.coef, self.intercept = update, coef, intercept
+
+    def put(self, where, coef_block, intercept_block=None):
+        """As :meth:`GradientArrays.put`, stepping the parameters instead."""
+        self.update(self.coef[where], coef_block)
+        if intercept_block is not None:
+            self.update(self.intercept[where[-1]], intercept_block)
+
+
 def column_blocks(n_rows, n_features, itemsize):
     """Slices of the columns such that a (n_rows, block) array fits BLOCK_BYTES."""
     width = max(1, BLOCK_BYTES // (max(n_rows, 1) * itemsize))
@@ -142,7 +174,7 @@ def _output_block(inputs, codes, network, columns, projection):
     return A
 
 
-def output_layer(X, inputs, codes, network, loss, alpha, grads, sample_weight=None):
+def output_layer(X, inputs, codes, network, loss, alpha, last, sample_weight=None):
     """Loss of the output layer and its gradients, block of columns by block.
 
     Parameters
@@ -157,9 +189,9 @@ def output_layer(X, inputs, codes, network, loss, alpha, grads, sample_weight=No
     loss : {"squared_error", "log_loss"}
     alpha : float
         L2 penalty strength (its gradient only).
-    grads : tuple of two ndarray
-        The last layer's coef (units[-2], n_features) and intercept
-        (n_features,) gradient arrays, overwritten.
+    last : GradientArrays or OptimizerSteps
+        Where the last layer's coef (units[-2], n_features) and intercept
+        (n_features,) gradients go, a block of columns at a time.
     sample_weight : ndarray of shape (n_rows,), optional
 
     Returns
@@ -173,7 +205,6 @@ def output_layer(X, inputs, codes, network, loss, alpha, grads, sample_weight=No
         Gradient with respect to ``codes`` through the linear path.
     """
     n_rows, n_features = X.shape
-    coef_grad, intercept_grad = grads
     W, name = network.coefs[-1], network.activations[-1]
     scales = network.scales
     projection = network.decoder_projection() if network.linear_decoder else None
@@ -197,23 +228,27 @@ def output_layer(X, inputs, codes, network, loss, alpha, grads, sample_weight=No
         if projection is not None:
             code_delta += delta @ projection[:, columns].T
             delta *= scales.output_correction[columns]
-        np.matmul(inputs.T, delta, out=coef_grad[:, columns])
+        coef_block = inputs.T @ delta
         if alpha:
             factor = penalty_gradient_factor(alpha, n_rows)
-            coef_grad[:, columns] += factor * W[:, columns]
-        np.matmul(ones, delta, out=intercept_grad[columns])
+            coef_block += factor * W[:, columns]
         input_delta += delta @ W[:, columns].T
+        last.put((slice(None), columns), coef_block, ones @ delta)
     return value, input_delta, code_delta
 
 
-def decoder_gradients(X, codes, network, loss, alpha, grads, sample_weight=None):
+def decoder_gradients(
+    X, codes, network, loss, alpha, grads, last, sample_weight=None
+):  # fmt: skip
     """The decoder's loss and gradients, with the delta of the codes.
 
     As :func:`skae._network.backward_network`'s decoder half, for CSC rows X
     (n_rows, n_features) and whitened ``codes`` (n_rows, n_components):
     returns the loss and the gradient with respect to the codes (through the
-    decoder's correction and its linear path), and writes the decoder's
-    gradients into ``grads`` (its coef and intercept gradient lists).
+    decoder's correction and its linear path), writes the gradients of the
+    decoder's layers but the last into ``grads`` (its coef and intercept
+    gradient lists) and hands the last layer's to ``last``
+    (:func:`output_layer`).
     """
     n = network.n_encoder
     coefs, intercepts = network.coefs[n:], network.intercepts[n:]
@@ -227,7 +262,7 @@ def decoder_gradients(X, codes, network, loss, alpha, grads, sample_weight=None)
         network,
         loss,
         alpha,
-        (coef_grads[-1], intercept_grads[-1]),
+        last,
         sample_weight,
     )
     # From the last hidden layer's output back to the codes, as backward.
@@ -242,6 +277,30 @@ def decoder_gradients(X, codes, network, loss, alpha, grads, sample_weight=None)
     if through_linear is not None:
         delta += through_linear
     return value, delta
+
+
+def first_layer_gradient(X_in, delta, alpha, coef, first):
+    """Hand the first layer's weight gradient to ``first``, by blocks of rows.
+
+    ``X_in`` (n_rows, n_features) is the scaled input, :class:`ScaledRows`
+    or dense; ``delta`` (n_rows, units[1]) the gradient at the first layer's
+    pre-activation; ``coef`` its weights, for the L2 penalty's gradient;
+    ``first`` an :class:`OptimizerSteps` (or :class:`GradientArrays`).
+    """
+    n_rows, width = delta.shape
+    factor = penalty_gradient_factor(alpha, n_rows) if alpha else 0.0
+    if isinstance(X_in, ScaledRows):
+        X, totals = X_in.X.tocsc(), delta.sum(axis=0)
+    for rows in gen_batches(coef.shape[0], max(1, BLOCK_BYTES // (width * 8))):
+        if isinstance(X_in, ScaledRows):
+            block = np.asarray(X[:, rows].T @ delta, dtype=delta.dtype)
+            block -= np.multiply.outer(X_in.mean[rows], totals)
+            block *= X_in.scale
+        else:
+            block = X_in[:, rows].T @ delta
+        if alpha:
+            block += factor * coef[rows]
+        first.put(rows, block)
 
 
 def squared_residuals(X, codes, network):

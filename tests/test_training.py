@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
 
 import skae._objective
 import skae._sparse
@@ -33,12 +34,20 @@ from skae._objective import (
     Workspace,
     batch_loss_and_gradients,
 )
-from skae._optimizers import SGD, Adam
+from skae._optimizers import SGD, Adam, scratch_for
 from skae._pca import moments, principal_axes
 from skae._penalties import Penalties
 from skae._scaling import make_scales
 from skae._selection import validation_split
-from skae._solvers import Diverged, History, Schedule, StoppingRule, lbfgs, stochastic
+from skae._solvers import (
+    Diverged,
+    History,
+    Schedule,
+    StoppingRule,
+    _wide_step,
+    lbfgs,
+    stochastic,
+)
 
 N_SAMPLES, N_FEATURES = 200, 10
 TRAIN_SEED = 1
@@ -127,6 +136,7 @@ def run_stochastic(setup, X, sample_weight=None, **params):
     objective = Objective(
         X, setup.network, "squared_error", Penalties(setup.alpha),
         schedule.batch_size, corruption=corruption, sample_weight=sample_weight,
+        wide_steps=True,
     )  # fmt: skip
     setup.outcome = stochastic(
         objective,
@@ -745,3 +755,56 @@ def test_scaled_rows_products(dtype):
 @pytest.mark.parametrize("noise", [None, "masking"])
 def test_sparse_training_matches_dense(X, solver, noise):
     assert_sparse_matches_dense(X, lambda: make_setup(X, solver=solver), solver, noise)
+
+
+WIDE_STEP_CASES = {
+    **{name: case for name, case in SPARSE_CASES.items() if name != "tied"},
+    "sparsity": dict(penalties=Penalties(alpha=0.1, sparsity=0.05)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer_class", [Adam, SGD])
+@pytest.mark.parametrize("name", list(WIDE_STEP_CASES))
+def test_wide_steps_make_the_whole_step(monkeypatch, name, optimizer_class, dtype):
+    """Stepping the wide layers block by block changes no step."""
+    case = WIDE_STEP_CASES[name]
+    X = wide_sparse(dtype=dtype)
+    network = moved(new_network(X.toarray(), **case.get("network", {})))
+    # Blocks of 6 columns and of 7 rows of the first layer: several, and a
+    # shorter last one.
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 6 * 60 * np.dtype(dtype).itemsize)
+    penalties = case.get("penalties", Penalties(alpha=0.01))
+    weights = None
+    if case.get("weights"):
+        weights = np.random.RandomState(1).randint(0, 4, X.shape[0]).astype(float)
+    thetas = []
+    for wide in (False, True):
+        corruption = None
+        if "noise" in case:
+            scale = network.scales.column_scale
+            corruption = Corruption(case["noise"], 0.2, scale, 0)
+        loss = case.get("network", {}).get("loss", "squared_error")
+        objective = Objective(
+            X, network, loss, penalties, 20, corruption=corruption,
+            sample_weight=weights, wide_steps=wide,
+        )  # fmt: skip
+        assert objective.wide_steps == (wide and not penalties.contractive)
+        params = objective.params
+        optimizer = optimizer_class([params.theta], 0.01)
+        scratch, corrupt = scratch_for([params.theta]), objective.corrupter()
+        for rows in gen_batches(X.shape[0], 20):
+            if objective.wide_steps:
+                _wide_step(objective, np.arange(60)[rows], corrupt, optimizer, scratch)
+            else:
+                objective.value_and_grad(np.arange(60)[rows], corrupt)
+                optimizer.step([params.theta], [params.gradient], scratch)
+        thetas.append(params.theta)
+    # The same updates of the same gradients, up to the order of the sums of
+    # the first layer's gradient (SciPy's kernels over the whole of X or over
+    # blocks of its columns).
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(thetas[1], thetas[0], rtol=rtol, atol=rtol)
+    if not penalties.contractive:
+        # The whole network's gradient is never held: only the narrow layers'.
+        assert params.gradient.size < params.theta.size - network.coefs[0].size
