@@ -121,8 +121,7 @@ def transform_seconds(model, X, threads, calls):
 def largest_flops(n_features, hidden, rows):
     """FLOPs of the largest matrix product over ``rows`` rows, as skae counts."""
     units = [n_features, *hidden, 8, *hidden[::-1], n_features]
-    coefs = [np.empty((a, b)) for a, b in zip(units[:-1], units[1:], strict=True)]
-    return 2 * skae._threads.product_size(coefs, rows)
+    return 2 * skae._threads.product_size(units, rows)
 
 
 def one_and_two_threads(seconds, repeats, warm_up=None):

@@ -4,6 +4,7 @@
 
 import copy
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -965,20 +966,21 @@ class AutoencoderTransformer(
             random_state,
         )
         n_components = axes.components.shape[0]
+        units = layer_units(X.shape[1], hidden, n_components)
         if first_pass:
-            layers, history = self._initial_state(X, hidden, n_components, random_state)
+            draw, history = self._initial_state(X, hidden, units, random_state)
         else:
             self._check_architecture(X, hidden, n_components)
-            layers, history = self._current_state(incremental)
-        network = self._start(first_pass, X.dtype, stats, axes, layers)
+            draw, history = self._current_state(incremental)
+        make_start = partial(self._start, first_pass, X.dtype, stats, axes, draw)
         monitor = tasks.monitor(stats, axes)
         selection = None
-        with blas_threads(product_size(layers[0], self._step_rows(X.shape[0]))):
+        with blas_threads(product_size(units, self._step_rows(X.shape[0]))):
             # A warm start continues weights that have seen every fold's
             # held-out rows, which could then judge it no longer.
             if self.early_stopping == "auto" and first_pass and not incremental:
                 selection = self._select_length(
-                    X, network, layers, random_state, sample_weight, tasks
+                    X, make_start, draw, random_state, sample_weight, tasks
                 )
             if selection is not None and selection.fitted is not None:
                 network, history, stats, axes = selection.fitted
@@ -986,7 +988,7 @@ class AutoencoderTransformer(
                 length = None if selection is None else selection.n_epochs
                 schedule = self._schedule(X.shape[0], incremental, length)
                 network, history = self._train(
-                    X, network, history, random_state, schedule, rows, monitor,
+                    X, make_start, history, random_state, schedule, rows, monitor,
                     sample_weight,
                 )  # fmt: skip
         if selection is not None:
@@ -1095,16 +1097,29 @@ class AutoencoderTransformer(
             )
         return self.n_components
 
-    def _initial_state(self, X, hidden, n_components, random_state):
-        """New layers ``(coefs, intercepts, activations)`` and history."""
+    def _initial_state(self, X, hidden, units, random_state):
+        """A function drawing new layers; a new history.
+
+        The layers are ``(coefs, intercepts, activations)`` of widths ``units``.
+        Each call draws the same layers anew, from a copy of ``random_state``
+        as it was, so that no run of the fit (a fold, the fit on all rows)
+        keeps another's start alive: on wide data each is hundreds of MiB.
+        ``random_state`` moves on as one draw moves it.
+        """
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
         )
-        units = layer_units(X.shape[1], hidden, n_components)
-        coefs, intercepts = initialize(
-            units, activations, X.dtype, random_state, self.tied_weights
-        )
-        return (coefs, intercepts, activations), History()
+        before = copy.deepcopy(random_state)
+        initialize(units, activations, X.dtype, random_state, self.tied_weights)
+
+        def draw():
+            generator = copy.deepcopy(before)
+            coefs, intercepts = initialize(
+                units, activations, X.dtype, generator, self.tied_weights
+            )
+            return coefs, intercepts, activations
+
+        return draw, History()
 
     def _current_state(self, incremental):
         """The fitted layers and history, to continue from."""
@@ -1119,14 +1134,21 @@ class AutoencoderTransformer(
             # scale than the previous fit's: its best loss and validation
             # score start anew.
             history.best_loss, history.best_validation_score = np.inf, None
-        # New lists of the same arrays: neither the solvers nor carry_over
-        # write into the arrays, so a diverging fit leaves the model intact.
-        layers = list(self.coefs_), list(self.intercepts_), self._layer_activations
-        return layers, history
+        coefs, intercepts = self.coefs_, self.intercepts_
 
-    def _start(self, first_pass, dtype, stats, axes, layers):
-        """The :class:`Network` to train: PCA's paths and the corrections so far."""
-        coefs, intercepts, activations = layers
+        def draw():
+            # New lists of the same arrays: neither the solvers nor carry_over
+            # write into the arrays, so a diverging fit leaves the model intact.
+            return list(coefs), list(intercepts), self._layer_activations
+
+        return draw, history
+
+    def _start(self, first_pass, dtype, stats, axes, draw):
+        """The :class:`Network` to train: PCA's paths and the corrections so far.
+
+        ``draw()`` gives the layers ``(coefs, intercepts, activations)``.
+        """
+        coefs, intercepts, activations = draw()
         mean, components = stats.mean.astype(dtype), axes.components
         if first_pass:
             scales = make_scales(axes, stats, self.loss, self.output_activation, dtype)
@@ -1150,15 +1172,16 @@ class AutoencoderTransformer(
         return Network(mean, components, coefs, intercepts, activations, scales)
 
     def _train(
-        self, X, network, history, random_state, schedule, rows=None, monitor=None,
-        sample_weight=None,
+        self, X, make_start, history, random_state, schedule, rows=None,
+        monitor=None, sample_weight=None,
     ):  # fmt: skip
-        """Run the solver on ``network``; the trained network and its history.
+        """Run the solver from ``make_start()``; the trained network and its history.
 
         ``rows`` are (training, validation) row indices of X, the latter None
         but with ``early_stopping=True``; a ``schedule`` of no epochs keeps
         the start, as the folds of ``early_stopping="auto"`` may choose.
         """
+        network = make_start()
         if not self._trainable(network) or not schedule.max_iter:
             # A linear autoencoder cannot beat PCA (Eckart-Young), nor can any
             # network whose start already reconstructs the training rows, and
@@ -1170,6 +1193,8 @@ class AutoencoderTransformer(
         objective = self._objective(
             X, network, random_state, schedule, rows, sample_weight
         )
+        # The objective trains a copy: the start's arrays go now, not after.
+        del network
         try:
             if self.solver == "lbfgs":
                 outcome = lbfgs(objective, history, schedule, monitor)
@@ -1309,17 +1334,19 @@ class AutoencoderTransformer(
             self._optimizer = optimizer
         return outcome
 
-    def _select_length(self, X, start, layers, random_state, sample_weight, tasks):
+    def _select_length(self, X, make_start, draw, random_state, sample_weight, tasks):
         """The :class:`~skae._selection.Selection` of the training length.
 
-        Trains a copy of the starting network on each fold's training rows
+        Trains the layers that ``draw()`` gives on each fold's training rows
         (:meth:`_fold_run`), scoring every epoch on its held-out rows
         (:mod:`skae._selection`). None when no fold can be made, or when the
-        ``start`` on all rows cannot be improved on.
+        start on all rows (``make_start()``) cannot be improved on.
         """
+        start = make_start()
         n_components = start.components.shape[0]
         if not self._trainable(start):
             return None
+        del start
         folds = validation_folds(X.shape[0], self.validation_fraction, random_state)
         # One fold of many rows is kept as it is when it wins, as
         # early_stopping=True keeps its split: a refit on all rows would
@@ -1338,7 +1365,7 @@ class AutoencoderTransformer(
                     X,
                     (train, held_out),
                     n_components,
-                    layers,
+                    draw,
                     random_state,
                     sample_weight,
                     tasks if single else None,
@@ -1358,9 +1385,9 @@ class AutoencoderTransformer(
         return selection
 
     def _fold_run(
-        self, X, fold, n_components, layers, random_state, sample_weight, tasks
+        self, X, fold, n_components, draw, random_state, sample_weight, tasks
     ):
-        """Train a copy of ``layers`` on a fold's training rows, from their PCA.
+        """Train the layers ``draw()`` gives on a fold's training rows, from their PCA.
 
         The fold's :class:`~skae._selection.HeldOutMonitor` and, with
         ``tasks``, what it trained, ``(network, history, stats, axes)`` (None
@@ -1374,8 +1401,7 @@ class AutoencoderTransformer(
         stats, axes = fit_axes(
             X, n_components, self.svd_solver, options, train, sample_weight
         )
-        copies = list(layers[0]), list(layers[1]), layers[2]
-        network = self._start(True, X.dtype, stats, axes, copies)
+        network = self._start(True, X.dtype, stats, axes, draw)
         monitor = HeldOutMonitor(
             X,
             held_out,
@@ -1392,8 +1418,11 @@ class AutoencoderTransformer(
                 # A fold that runs to max_iter says only that the full fit may.
                 warnings.simplefilter("ignore", ConvergenceWarning)
             schedule = self._schedule(X.shape[0], fold=tasks is None)
+            # The list's pop hands _train the only reference to the start,
+            # which it drops once its objective has copied the parameters.
+            make_start, network = [network].pop, None
             network, history = self._train(
-                X, network, History(), random_state, schedule, rows, watch,
+                X, make_start, History(), random_state, schedule, rows, watch,
                 sample_weight,
             )  # fmt: skip
         # Only a single fold's model may be kept: the others' would stay in

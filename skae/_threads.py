@@ -40,14 +40,15 @@ def _blas_libraries():
     return _controller.lib_controllers
 
 
-def product_size(coefs, n_rows):
+def product_size(units, n_rows):
     """``m * n * k`` of the largest matrix product of ``n_rows`` rows.
 
-    ``coefs`` are the weight matrices of the correction networks; the PCA
-    paths (``n_features`` by ``n_components``) are left out, being narrower
-    than the first layer unless the hidden layers are narrower than the code.
+    ``units`` are the layer widths of the correction networks
+    (:func:`skae._network.layer_units`); the PCA paths (``n_features`` by
+    ``n_components``) are left out, being narrower than the first layer
+    unless the hidden layers are narrower than the code.
     """
-    return n_rows * max(coef.size for coef in coefs)
+    return n_rows * max(a * b for a, b in zip(units[:-1], units[1:], strict=True))
 
 
 @contextmanager
