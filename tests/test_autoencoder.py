@@ -4,6 +4,7 @@
 
 import pickle
 import re
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -330,6 +331,31 @@ def test_sparse_input_is_never_densified_whole(monkeypatch, solver):
     assert (
         max(block.nbytes for block in densified) <= 2 * skae._evaluation.CHUNK_ROWS * 8
     )
+
+
+def test_a_wide_sparse_fit_holds_the_network_about_three_times(monkeypatch):
+    """Parameters and Adam's two moments; no whole gradient, no kept start.
+
+    20 000 sparse columns make the first and last layers 10 MB each; the
+    gradient of the whole network or a start kept for the folds would each
+    add another 20 MB.
+    """
+    X = sp.random(200, 20_000, density=0.001, random_state=0, format="csr")
+    monkeypatch.setattr(skae._sparse, "BLOCK_BYTES", 2**18)
+    ae = AutoencoderTransformer(
+        4, hidden_layer_sizes=(64,), max_iter=1, early_stopping=False
+    )
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ae.fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    network = sum(array.nbytes for array in (*ae.coefs_, *ae.intercepts_))
+    assert ae.n_iter_ == 1
+    assert 3 * network < peak < 4 * network
 
 
 def test_dataframe_names_and_pandas_output(digits, small_model_params):
