@@ -422,10 +422,7 @@ def test_partial_fit_keeps_each_correction_with_its_axis_when_axes_swap(
     monkeypatch.setattr(
         AutoencoderTransformer,
         "_train",
-        lambda self, X, network, history, *_: (
-            network,
-            history,
-        ),
+        lambda self, X, make_start, history, *_: (make_start(), history),
     )
     ae.partial_fit(second[:20])
     assert np.abs(ae.components_[0, 1]) > 0.99  # the axes swapped
