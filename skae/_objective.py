@@ -294,25 +294,24 @@ class FlatParameters:
         gradients, which are views of one array: ``gradient``.
         """
         coefs, intercepts = self.network.coefs, self.network.intercepts
-        sizes = [coef.size for coef in coefs]
-        last = sum(sizes[:-1])
-        pieces = [
-            slice(sizes[0], last),
-            slice(last + sizes[-1], self.theta.size - intercepts[-1].size),
-        ]
-        self.gradient = np.empty(
-            sum(p.stop - p.start for p in pieces), self.theta.dtype
-        )
+        narrow = [*coefs[1:-1], *intercepts[:-1]]
+        self.gradient = np.empty(sum(a.size for a in narrow), self.theta.dtype)
         views, start = [], 0
-        for array in (*coefs[1:-1], *intercepts[:-1]):
+        for array in narrow:
             views.append(self.gradient[start : start + array.size].reshape(array.shape))
             start += array.size
         n = len(coefs) - 2
         self.grads = [None, *views[:n], None], [*views[n:], None]
-        offsets = np.cumsum([0] + [p.stop - p.start for p in pieces])
+        # theta is coefs then intercepts: the narrow coefs lie between the
+        # first and the last, the narrow intercepts before the last.
+        first, last = coefs[0].size, sum(coef.size for coef in coefs[:-1])
+        intercepts_start = last + coefs[-1].size
         self.narrow = [
-            (self.theta[piece], self.gradient[offsets[i] : offsets[i + 1]])
-            for i, piece in enumerate(pieces)
+            (self.theta[first:last], self.gradient[: last - first]),
+            (
+                self.theta[intercepts_start : -intercepts[-1].size],
+                self.gradient[last - first :],
+            ),
         ]
 
     def fold(self):
