@@ -1,4 +1,4 @@
-"""Shared test fixtures: a seeded generator, a small digits subset, docs recipes."""
+"""Shared test fixtures: a seeded generator, small data sets, docs recipes."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _training_helpers import N_FEATURES, N_SAMPLES
 from sklearn.datasets import load_digits
 
 
@@ -32,6 +33,25 @@ def digits():
     """The first 300 raw (unscaled, 0..16) digits images, float64, (300, 64)."""
     X, _ = load_digits(return_X_y=True)
     return X[:300].astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def X():
+    """A 200 x 10 curved 3-d manifold plus a little noise, with unequal scales.
+
+    The data of the tests of the objective and the solvers (tests of other
+    modules define their own ``X``).
+    """
+    rng = np.random.RandomState(0)
+    X = np.tanh(rng.normal(size=(N_SAMPLES, 3)) @ rng.normal(size=(3, N_FEATURES)))
+    X += 0.05 * rng.normal(size=X.shape)
+    return X * np.linspace(0.5, 3.0, N_FEATURES) + 1.0
+
+
+@pytest.fixture(scope="module")
+def weights():
+    """Integer weights 0 to 3 for the rows of X, zeros included."""
+    return np.random.RandomState(2).randint(0, 4, size=N_SAMPLES).astype(np.float64)
 
 
 @pytest.fixture(scope="session")
