@@ -38,7 +38,7 @@ from ._evaluation import (
     squared_errors,
 )
 from ._losses import LOSSES
-from ._network import Network, initialize, layer_activations, layer_units
+from ._network import Network, NewLayers, layer_activations, layer_units
 from ._noise import Corruption
 from ._objective import Objective
 from ._optimizers import SGD, Adam
@@ -1098,28 +1098,16 @@ class AutoencoderTransformer(
         return self.n_components
 
     def _initial_state(self, X, hidden, units, random_state):
-        """A function drawing new layers; a new history.
+        """New layers of widths ``units`` and a new history.
 
-        The layers are ``(coefs, intercepts, activations)`` of widths ``units``.
-        Each call draws the same layers anew, from a copy of ``random_state``
-        as it was, so that no run of the fit (a fold, the fit on all rows)
-        keeps another's start alive: on wide data each is hundreds of MiB.
-        ``random_state`` moves on as one draw moves it.
+        The layers are a :class:`~skae._network.NewLayers`: each run of the
+        fit (a fold, the fit on all rows) gets its own.
         """
         activations = layer_activations(
             len(hidden), self.activation, self.output_activation
         )
-        before = copy.deepcopy(random_state)
-        initialize(units, activations, X.dtype, random_state, self.tied_weights)
-
-        def draw():
-            generator = copy.deepcopy(before)
-            coefs, intercepts = initialize(
-                units, activations, X.dtype, generator, self.tied_weights
-            )
-            return coefs, intercepts, activations
-
-        return draw, History()
+        layers = NewLayers(units, activations, X.dtype, random_state, self.tied_weights)
+        return layers, History()
 
     def _current_state(self, incremental):
         """The fitted layers and history, to continue from."""
@@ -1345,6 +1333,8 @@ class AutoencoderTransformer(
         start = make_start()
         n_components = start.components.shape[0]
         if not self._trainable(start):
+            # The start is the model: the fit on all rows takes it as it is.
+            draw.give_back(start.coefs, start.intercepts)
             return None
         del start
         folds = validation_folds(X.shape[0], self.validation_fraction, random_state)

@@ -2,7 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -86,6 +88,42 @@ def initialize(units, activations, dtype, random_state, tied=False):
     )[-1][0]
     intercepts[n - 1] -= constant
     return coefs, intercepts
+
+
+class NewLayers:
+    """The layers of a new network, given afresh to each run of one fit.
+
+    The first call returns the layers that :func:`initialize` drew from
+    ``random_state`` when the fit began; each later call draws them again
+    from a copy of the generator as it was then, so the same numbers. No
+    run (a fold, the fit on all rows) then keeps another's arrays alive: on
+    wide data each network is hundreds of MiB. :meth:`give_back` returns
+    layers a run did not train, for the next call.
+
+    Parameters
+    ----------
+    units, activations, dtype, random_state, tied
+        As :func:`initialize` takes them; ``random_state`` moves on by one
+        draw.
+    """
+
+    def __init__(self, units, activations, dtype, random_state, tied=False):
+        self.activations = activations
+        self._draw = partial(initialize, units, activations, dtype, tied=tied)
+        self._before = copy.deepcopy(random_state)
+        self._spare = self._draw(random_state)
+
+    def __call__(self):
+        """``(coefs, intercepts, activations)``, not shared with any other call."""
+        if self._spare is None:
+            coefs, intercepts = self._draw(copy.deepcopy(self._before))
+        else:
+            (coefs, intercepts), self._spare = self._spare, None
+        return coefs, intercepts, self.activations
+
+    def give_back(self, coefs, intercepts):
+        """Keep layers from a call that were not trained, for the next call."""
+        self._spare = coefs, intercepts
 
 
 def forward(X, coefs, intercepts, activations, out=None):

@@ -13,6 +13,7 @@ from skae._activations import ACTIVATIONS
 from skae._evaluation import decode, encode
 from skae._network import (
     Network,
+    NewLayers,
     forward,
     initialize,
     layer_activations,
@@ -97,6 +98,29 @@ def test_initialize_same_seed_same_arrays():
     for a, b in zip(first[0] + first[1], second[0] + second[1], strict=True):
         assert_array_equal(a, b)
     assert not np.array_equal(first[0][0], other[0][0])
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_new_layers_are_the_same_numbers_in_new_arrays(tied):
+    units = layer_units(6, (4,), 2)
+    activations = layer_activations(1, "tanh", "identity")
+    drawn = np.random.RandomState(0)
+    coefs, intercepts = initialize(units, activations, np.float64, drawn, tied)
+    random_state = np.random.RandomState(0)
+    layers = NewLayers(units, activations, np.float64, random_state, tied)
+    # The generator moved on as one draw moves it.
+    assert random_state.randint(10**9) == drawn.randint(10**9)
+    calls = [layers() for _ in range(3)]
+    for call in calls:
+        assert call[2] is activations
+        for array, expected in zip(call[0] + call[1], coefs + intercepts, strict=True):
+            assert_array_equal(array, expected)
+    # No two calls share an array: each run trains (and frees) its own.
+    first, second = calls[0][0] + calls[0][1], calls[1][0] + calls[1][1]
+    assert not any(np.shares_memory(a, b) for a, b in zip(first, second, strict=True))
+    # Layers given back come out of the next call as they are.
+    layers.give_back(calls[2][0], calls[2][1])
+    assert layers()[0][0] is calls[2][0][0]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
