@@ -209,8 +209,7 @@ def _epoch(objective, rows, optimizer, scratch, corrupt):
     parameters.
     """
     params, total = objective.params, 0.0
-    batch_size = objective.block_rows
-    for batch in gen_batches(rows.shape[0], batch_size):
+    for batch in gen_batches(rows.shape[0], objective.block_rows):
         batch_rows = rows[batch]
         weight = objective.weight(batch_rows)
         if not weight:
@@ -264,7 +263,7 @@ def stochastic(
         (np.arange(objective.X.shape[0]), None) if rows is None else rows
     )
     rule = StoppingRule(history, objective, validation_rows)
-    outcome = Outcome(None, history, converged=False, ran_to_max_iter=True)
+    outcome = Outcome(None, history, converged=False)
     for _ in range(schedule.max_iter):
         if monitor is not None:
             monitor.begin(snapshot(params, rule.kept_theta(), history))
@@ -276,9 +275,7 @@ def stochastic(
         history.loss = mean_loss * objective.scales.loss_scale
         history.loss_curve.append(history.loss)
         optimizer.end_epoch(history.t)
-        message = rule.update(schedule.tol * objective.scales.tolerance_unit)
-        if schedule.verbose:
-            print(message)
+        _say(schedule, rule.update(schedule.tol * objective.scales.tolerance_unit))
         if monitor is not None and monitor.end(
             snapshot(params, rule.kept_theta(), history)
         ):
