@@ -4,16 +4,14 @@
 
 import tracemalloc
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 from _training_helpers import (
     N_FEATURES,
-    SPARSE_CASES,
-    batch_results,
     moved,
     new_network,
-    perturbed_network,
     wide_sparse,
 )
 from numpy.testing import assert_allclose, assert_array_equal
@@ -28,6 +26,51 @@ from skae._objective import Objective, Workspace, batch_loss_and_gradients
 from skae._optimizers import SGD, Adam, scratch_for
 from skae._penalties import Penalties
 from skae._solvers import _wide_step
+
+
+def perturbed_network(X, rng):
+    """A network on X's PCA whose corrections are all non-zero."""
+    network = new_network(X)
+    network.coefs = [c + rng.normal(size=c.shape) for c in network.coefs]
+    network.intercepts = [b + rng.normal(size=b.shape) for b in network.intercepts]
+    return network
+
+
+SPARSE_CASES = {
+    "tanh": {},
+    "relu, deeper": dict(network=dict(hidden=(8, 6), activation="relu")),
+    "no hidden layer": dict(network=dict(hidden=())),
+    "log-loss": dict(network=dict(loss="log_loss", output_activation="logistic")),
+    "squared error, logistic": dict(network=dict(output_activation="logistic")),
+    "tied": dict(tied=True),
+    "penalties": dict(penalties=Penalties(alpha=0.1, sparsity=0.05, contractive=0.02)),
+    "weights": dict(weights=True),
+    "masking": dict(noise="masking"),
+    "gaussian": dict(noise="gaussian"),
+}
+
+
+def batch_results(X, network, case, corrupt_seed=0):
+    """``batch_loss_and_gradients`` of rows X (dense or sparse) in ``case``."""
+    loss = case.get("network", {}).get("loss", "squared_error")
+    weights = None
+    if case.get("weights"):
+        weights = np.random.RandomState(1).randint(0, 4, X.shape[0]).astype(float)
+    corrupt = None
+    if "noise" in case:
+        corruption = Corruption(
+            case["noise"], 0.2, network.scales.column_scale, corrupt_seed
+        )
+        corrupt = partial(corruption.apply, rng=corruption.generator(0))
+    value, coef_grads, intercept_grads = batch_loss_and_gradients(
+        X,
+        network,
+        loss,
+        case.get("penalties", Penalties(alpha=0.01)),
+        corrupt=corrupt,
+        sample_weight=weights,
+    )
+    return value, [a.copy() for a in (*coef_grads, *intercept_grads)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -3,28 +3,120 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _training_helpers import (
-    N_SAMPLES,
-    make_setup,
-    parameters,
-    reconstruction_score,
-    run_lbfgs,
-    run_stochastic,
-)
+from _training_helpers import N_SAMPLES, new_network
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import train_test_split
 
 import skae._objective
-from skae._evaluation import mean_squared_errors
+from skae._evaluation import CHUNK_ROWS, mean_squared_errors
+from skae._network import Network, pack
 from skae._noise import Corruption
 from skae._objective import Objective, batch_loss_and_gradients
+from skae._optimizers import SGD, Adam
 from skae._penalties import Penalties
 from skae._selection import validation_split
-from skae._solvers import Diverged, History, StoppingRule
+from skae._solvers import (
+    Diverged,
+    History,
+    Schedule,
+    StoppingRule,
+    lbfgs,
+    stochastic,
+)
+
+TRAIN_SEED = 1
+
+
+@dataclass
+class Setup:
+    """Everything the training functions need, built as the estimator builds it."""
+
+    network: Network
+    alpha: float
+    optimizer: object
+    history: History
+    learning_rate_init: float
+
+
+def make_setup(
+    X, *, solver="adam", alpha=1e-4, learning_rate_init=1e-2, **optimizer_params
+):
+    """A fresh network, optimizer and history for X, seeded."""
+    network = new_network(X)
+    optimizer_class = SGD if solver == "sgd" else Adam
+    # fit_stochastic updates one flat vector of all parameters.
+    optimizer = optimizer_class(
+        [pack(network.coefs, network.intercepts, X.dtype)],
+        learning_rate_init,
+        **optimizer_params,
+    )
+    return Setup(network, alpha, optimizer, History(), learning_rate_init)
+
+
+def run_stochastic(setup, X, sample_weight=None, **params):
+    """:func:`stochastic` on ``setup`` with small defaults; returns the history.
+
+    The trained network replaces ``setup.network``, the :class:`Outcome` is
+    ``setup.outcome``. ``incremental=True`` runs as partial_fit does: one
+    epoch, a length fixed for it.
+    """
+    validation_fraction = params.pop("validation_fraction", 0.2)
+    corruption = params.pop("corruption", None)
+    early_stopping = params.pop("early_stopping", False)
+    if params.pop("incremental", False):
+        params.update(max_iter=1, fixed_length=True)
+    schedule = Schedule(**{"max_iter": 20, "batch_size": 50, "tol": 1e-4, **params})
+    rows = None
+    if early_stopping:
+        rows = validation_split(
+            X.shape[0], validation_fraction, np.random.RandomState(0)
+        )
+    objective = Objective(
+        X, setup.network, "squared_error", Penalties(setup.alpha),
+        schedule.batch_size, corruption=corruption, sample_weight=sample_weight,
+        wide_steps=True,
+    )  # fmt: skip
+    setup.outcome = stochastic(
+        objective,
+        setup.optimizer,
+        setup.history,
+        schedule,
+        np.random.RandomState(TRAIN_SEED),
+        rows,
+    )
+    setup.network = setup.outcome.network
+    return setup.outcome.history
+
+
+def run_lbfgs(setup, X, sample_weight=None, block_rows=CHUNK_ROWS, **params):
+    """:func:`lbfgs` on ``setup``; returns ``(network, history)``.
+
+    The :class:`Outcome` is ``setup.outcome``.
+    """
+    corruption = params.pop("corruption", None)
+    schedule = Schedule(**{"max_iter": 50, "tol": 1e-4, **params})
+    objective = Objective(
+        X, setup.network, "squared_error", Penalties(setup.alpha),
+        min(block_rows, X.shape[0]), corruption=corruption,
+        sample_weight=sample_weight,
+    )  # fmt: skip
+    setup.outcome = lbfgs(objective, setup.history, schedule)
+    return setup.outcome.network, setup.outcome.history
+
+
+def reconstruction_score(X, network):
+    """Negative mean squared reconstruction error, the validation score."""
+    return -float(mean_squared_errors(X, network).mean())
+
+
+def parameters(network):
+    """All of a network's arrays, coefs first."""
+    return network.coefs + network.intercepts
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
