@@ -98,8 +98,11 @@ def batch_loss_and_gradients(
     corrupts the scaled input in place; the target stays clean. With a
     :class:`Workspace` and ``grads`` (coef and intercept gradient arrays to
     overwrite) nothing the size of the batch or of the network is allocated,
-    except by the code penalties. ``sample_weight`` (n_samples,) weighs each
-    row's loss and code penalties, ``sum_i w_i l_i / sum_i w_i``.
+    except by the code penalties. For sparse X, ``grads`` may be a
+    :class:`WideSteps`, which steps the wide layers as their gradients are
+    computed; their entries of the gradients returned are then None.
+    ``sample_weight`` (n_samples,) weighs each row's loss and code penalties,
+    ``sum_i w_i l_i / sum_i w_i``.
     """
     n_samples = X.shape[0]
     shares = None

@@ -85,11 +85,34 @@ class ScaledRows:
                 out.ravel(),
             )
         totals = delta.sum(axis=0)
-        step = max(1, BLOCK_BYTES // (delta.shape[1] * out.itemsize))
-        for rows in gen_batches(out.shape[0], step):
-            out[rows] -= np.multiply.outer(self.mean[rows], totals)
-        out *= self.scale
+        for rows in feature_blocks(self.shape[1], delta):
+            self._centre(out[rows], rows, totals)
         return out
+
+    def transpose_blocks(self, delta):
+        """``X_in.T @ delta`` by blocks of rows: yields ``(rows, block)``.
+
+        Each block (a slice of the features) is at most ``BLOCK_BYTES``, so
+        that no array of the whole product is made.
+        """
+        X, totals = self.X.tocsc(), delta.sum(axis=0)
+        for rows in feature_blocks(self.shape[1], delta):
+            block = np.asarray(X[:, rows].T @ delta, dtype=delta.dtype)
+            yield rows, self._centre(block, rows, totals)
+
+    def _centre(self, block, rows, totals):
+        """``(block - mean[rows] ⊗ totals) * scale`` in place: ``X.T @ delta``
+        of the features ``rows`` made ``X_in.T @ delta``."""
+        block -= np.multiply.outer(self.mean[rows], totals)
+        block *= self.scale
+        return block
+
+
+def feature_blocks(n_features, delta):
+    """Slices of the features such that a (block, delta's width) array fits
+    ``BLOCK_BYTES``: rows of a block of the first layer's weight gradient."""
+    step = max(1, BLOCK_BYTES // (delta.shape[1] * delta.itemsize))
+    return gen_batches(n_features, step)
 
 
 class _Transposed:
@@ -287,17 +310,15 @@ def first_layer_gradient(X_in, delta, alpha, coef, first):
     pre-activation; ``coef`` its weights, for the L2 penalty's gradient;
     ``first`` an :class:`OptimizerSteps` (or :class:`GradientArrays`).
     """
-    n_rows, width = delta.shape
-    factor = penalty_gradient_factor(alpha, n_rows) if alpha else 0.0
+    factor = penalty_gradient_factor(alpha, delta.shape[0])
     if isinstance(X_in, ScaledRows):
-        X, totals = X_in.X.tocsc(), delta.sum(axis=0)
-    for rows in gen_batches(coef.shape[0], max(1, BLOCK_BYTES // (width * 8))):
-        if isinstance(X_in, ScaledRows):
-            block = np.asarray(X[:, rows].T @ delta, dtype=delta.dtype)
-            block -= np.multiply.outer(X_in.mean[rows], totals)
-            block *= X_in.scale
-        else:
-            block = X_in[:, rows].T @ delta
+        blocks = X_in.transpose_blocks(delta)
+    else:
+        blocks = (
+            (rows, X_in[:, rows].T @ delta)
+            for rows in feature_blocks(X_in.shape[1], delta)
+        )
+    for rows, block in blocks:
         if alpha:
             block += factor * coef[rows]
         first.put(rows, block)
