@@ -1156,7 +1156,7 @@ class AutoencoderTransformer(
                 axes, stats, self.loss, self.output_activation, dtype, output_range
             )
             carry_over(coefs, intercepts, n_hidden, (self.mean_, old), (mean, scales))
-        components = components.astype(dtype)
+        components = components.astype(dtype, copy=False)
         return Network(mean, components, coefs, intercepts, activations, scales)
 
     def _train(
