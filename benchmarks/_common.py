@@ -8,7 +8,14 @@ print its numbers under the variant's label.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import datetime
+import os
+import re
+import subprocess
+import sys
+import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 
 @contextmanager
@@ -48,3 +55,78 @@ def patched(module, **values):
             f"{module.__name__}.{', '.join(unused)} was patched but never called: "
             "the model no longer goes through it. Update the benchmark."
         )
+
+
+RESULTS = Path(__file__).parent / "results"
+_SAVING = "SKAE_BENCHMARK_SAVING"
+
+
+def result_path(script, argv, when):
+    """``results/<script>[-<options>]-<date>.txt``, one file per run and day."""
+    options = re.sub(r"[^A-Za-z0-9.]+", "-", " ".join(argv)).strip("-")
+    name = "-".join(filter(None, [Path(script).stem, options, f"{when:%Y-%m-%d}"]))
+    return RESULTS / f"{name}.txt"
+
+
+@contextmanager
+def saved_output(script):
+    """Copy what the script and its child processes print into a dated file.
+
+    The copy is made at the file descriptor, so that child processes that
+    inherit standard output are saved too; a child that is itself a benchmark
+    script saves nothing of its own. The file starts with the command, the
+    time, the commit and the load average, which say what the numbers are of.
+    """
+    if os.environ.get(_SAVING):
+        yield
+        return
+    when = datetime.datetime.now(datetime.timezone.utc)
+    path = result_path(script, sys.argv[1:], when)
+    path.parent.mkdir(exist_ok=True)
+    os.environ[_SAVING] = str(path)
+    sys.stdout.flush()
+    terminal, (read, write) = os.dup(1), os.pipe()
+    os.dup2(write, 1)
+    os.close(write)
+    copier = threading.Thread(target=_copy, args=(read, terminal, path))
+    copier.start()
+    print(f"$ python benchmarks/{Path(script).name} {' '.join(sys.argv[1:])}")
+    print(
+        f"{when:%Y-%m-%d %H:%M} UTC, commit {_commit()}, "
+        f"load average {os.getloadavg()[0]:.2f}\n",
+        flush=True,
+    )
+    try:
+        yield
+    finally:
+        print(
+            f"\nload average after: {os.getloadavg()[0]:.2f}; saved to "
+            f"{path.relative_to(RESULTS.parent.parent)}",
+            flush=True,
+        )
+        os.dup2(terminal, 1)
+        copier.join()
+        os.close(read)
+        os.close(terminal)
+        del os.environ[_SAVING]
+
+
+def _copy(read, terminal, path):
+    with open(path, "wb") as file:
+        while chunk := os.read(read, 1 << 16):
+            os.write(terminal, chunk)
+            file.write(chunk)
+
+
+def _commit():
+    try:
+        output = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=RESULTS.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return output.stdout.strip()

@@ -38,7 +38,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from _common import patched
+from _common import patched, saved_output
 from run import (
     BLAS_VARIABLES,
     blas_settings,
@@ -239,4 +239,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -28,6 +28,7 @@ import sys
 import time
 import warnings
 
+from _common import saved_output
 from run import make_manifold
 from sklearn.exceptions import ConvergenceWarning
 
@@ -97,4 +98,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -40,6 +40,7 @@ import skl2onnx
 import sklearn
 import skops
 import skops.io as sio
+from _common import saved_output
 from run import make_manifold, median_call
 from skl2onnx import to_onnx
 from sklearn.datasets import load_digits
@@ -162,4 +163,6 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with saved_output(__file__):
+        status = main()
+    sys.exit(status)

@@ -15,7 +15,7 @@ Run ``python benchmarks/design.py`` (about ten minutes on 2 cores).
 from dataclasses import replace
 
 import numpy as np
-from _common import patched
+from _common import patched, saved_output
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -129,4 +129,5 @@ if __name__ == "__main__":
 
     # The one-layer and short-patience variants may stop at max_iter.
     warnings.simplefilter("ignore", ConvergenceWarning)
-    main()
+    with saved_output(__file__):
+        main()

@@ -34,6 +34,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from _common import saved_output
 
 RECIPES = Path(__file__).resolve().parents[1] / "docs" / "scaling_up.rst"
 N_FEATURES = 32
@@ -172,4 +173,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -46,6 +46,7 @@ import time
 import warnings
 
 import numpy as np
+from _common import saved_output
 from run import environment, machine_lines
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
@@ -301,4 +302,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -30,7 +30,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import patched
+from _common import patched, saved_output
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
@@ -104,4 +104,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

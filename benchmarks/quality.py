@@ -31,6 +31,7 @@ import sys
 import time
 
 import numpy as np
+from _common import saved_output
 from joblib import Parallel, delayed
 from sklearn.datasets import (
     load_breast_cancer,
@@ -186,4 +187,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -26,6 +26,7 @@ import time
 import warnings
 
 import numpy as np
+from _common import saved_output
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -220,4 +221,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -38,6 +38,7 @@ import time
 import warnings
 
 import numpy as np
+from _common import saved_output
 
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 HIDDEN = 256
@@ -767,4 +768,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

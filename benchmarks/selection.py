@@ -29,6 +29,7 @@ four minutes).
 import time
 
 import numpy as np
+from _common import saved_output
 from sklearn.datasets import load_diabetes, load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
@@ -130,4 +131,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

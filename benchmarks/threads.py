@@ -33,7 +33,7 @@ import warnings
 from functools import partial
 
 import numpy as np
-from _common import patched
+from _common import patched, saved_output
 from busy import busy_core
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -315,4 +315,5 @@ def report(args, threshold):
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

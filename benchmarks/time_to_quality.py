@@ -69,6 +69,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+from _common import saved_output
 from run import (
     BLAS_VARIABLES,
     SEED,
@@ -551,4 +552,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()

@@ -44,6 +44,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from _common import saved_output
 from sklearn.datasets import load_sample_images
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.exceptions import ConvergenceWarning
@@ -306,4 +307,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with saved_output(__file__):
+        main()
