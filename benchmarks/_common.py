@@ -99,8 +99,9 @@ def saved_output(script):
     try:
         yield
     finally:
+        seconds = (datetime.datetime.now(datetime.timezone.utc) - when).seconds
         print(
-            f"\nload average after: {os.getloadavg()[0]:.2f}; saved to "
+            f"\n{seconds} s; load average after: {os.getloadavg()[0]:.2f}; saved to "
             f"{path.relative_to(RESULTS.parent.parent)}",
             flush=True,
         )
@@ -119,14 +120,17 @@ def _copy(read, terminal, path):
 
 
 def _commit():
+    """The commit, marked when the code measured (skae, the scripts) differs."""
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=RESULTS.parent, capture_output=True, text=True
+        ).stdout.strip()
+
     try:
-        output = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=RESULTS.parent,
-            capture_output=True,
-            text=True,
-            check=True,
+        changed = git("status", "--porcelain", "--", "../skae", "*.py")
+        return git("rev-parse", "--short", "HEAD") + (
+            " with changes" if changed else ""
         )
-    except (OSError, subprocess.CalledProcessError):
+    except OSError:
         return "unknown"
-    return output.stdout.strip()
