@@ -134,3 +134,13 @@ def _commit():
         )
     except OSError:
         return "unknown"
+
+
+def targets(script):
+    """The targets of ``script`` (its file name) in ``targets.toml``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    with open(Path(__file__).parent / "targets.toml", "rb") as file:
+        return tomllib.load(file)[Path(script).stem]

@@ -38,7 +38,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from _common import patched, saved_output
+from _common import patched, saved_output, targets
 from run import (
     BLAS_VARIABLES,
     blas_settings,
@@ -54,7 +54,7 @@ import skae._threads
 from skae import AutoencoderTransformer
 
 POLICY = skae._threads.MIN_FLOPS_FOR_THREADS
-BUSY_TARGET = 1.3
+BUSY_TARGET = targets(__file__)["busy_over_idle"]
 
 
 @contextmanager

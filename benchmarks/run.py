@@ -38,8 +38,9 @@ import time
 import warnings
 
 import numpy as np
-from _common import saved_output
+from _common import saved_output, targets
 
+TARGETS = targets(__file__)
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 HIDDEN = 256
 BATCH = 256
@@ -633,21 +634,21 @@ def markdown(reports, args):
                     ratio_line(
                         f"k={k} skae f32 / PyTorch s/epoch",
                         skae32["seconds"] / torch["seconds"],
-                        1.0,
+                        TARGETS["pytorch_seconds"],
                     )
                 )
             lines.append(
                 ratio_line(
                     f"k={k} skae f32 / MLPRegressor f32 s/epoch",
                     skae32["seconds"] / by[(k, "MLPRegressor float32")]["seconds"],
-                    0.75,
+                    TARGETS["mlp_seconds"],
                 )
             )
             lines.append(
                 ratio_line(
                     f"k={k} skae f64 / MLPRegressor f64 s/epoch",
                     skae64["seconds"] / by[(k, "MLPRegressor float64")]["seconds"],
-                    0.75,
+                    TARGETS["mlp_seconds"],
                 )
             )
             for dtype, row in (("float32", skae32), ("float64", skae64)):
@@ -655,7 +656,7 @@ def markdown(reports, args):
                     ratio_line(
                         f"k={k} skae {dtype} / matmuls alone",
                         row["seconds"] / by[(k, f"matmuls alone {dtype}")]["seconds"],
-                        1.25,
+                        TARGETS["matmuls"],
                     )
                 )
             if k == 8 and (k, "PyTorch float32") in by:
@@ -663,7 +664,7 @@ def markdown(reports, args):
                     ratio_line(
                         "k=8 skae f32 / PyTorch held-out MSE",
                         skae32["mse"] / torch["mse"],
-                        1.0,
+                        TARGETS["pytorch_mse"],
                     )
                 )
         digits = {(r["k"], r["system"]): r for r in report["digits"]}
@@ -673,18 +674,24 @@ def markdown(reports, args):
                     f"digits k={k} skae / MLPRegressor s/epoch",
                     digits[(k, "skae float64")]["seconds"]
                     / digits[(k, "MLPRegressor float64")]["seconds"],
-                    0.8,
+                    TARGETS["digits_mlp_seconds"],
                 )
             )
         latency = report["latency"]
         pca = latency["PCA float32 transform"]
         skae = latency["skae float32 transform"]
         lines.append(
-            ratio_line("transform 1 row, skae / PCA", skae["1"] / pca["1"], 1.0)
+            ratio_line(
+                "transform 1 row, skae / PCA",
+                skae["1"] / pca["1"],
+                TARGETS["transform_1_row"],
+            )
         )
         lines.append(
             ratio_line(
-                "transform 1000 rows, skae / PCA", skae["1000"] / pca["1000"], 1.5
+                "transform 1000 rows, skae / PCA",
+                skae["1000"] / pca["1000"],
+                TARGETS["transform_1000_rows"],
             )
         )
         lines += ["", "Raw digits (float64, 1257 training rows):", ""]

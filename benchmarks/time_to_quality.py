@@ -69,7 +69,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from _common import saved_output
+from _common import saved_output, targets
 from run import (
     BLAS_VARIABLES,
     SEED,
@@ -91,7 +91,8 @@ TORCH_LEARNING_RATE = 1e-3
 # On the manifold set no setting tried beat the defaults (an empty entry: no
 # tuned run).
 TUNED = {"digits": {"learning_rate_init": 0.01}, "manifold": {}}
-TARGETS = {"PCA": 1.0, "0.6 PCA": 0.6}
+TARGETS = targets(__file__)
+LEVELS = TARGETS["levels"]
 # Most epochs: PyTorch and MLPRegressor stop earlier once they have reached
 # 0.6 PCA and run MIN_EPOCHS (for the held-out MSE after 20 epochs); skae
 # runs at most SKAE_EPOCHS, its defaults stopping on their own rule.
@@ -379,7 +380,7 @@ def measure(setting, args):
                 command = [sys.executable, __file__, "--child", system, dataset]
                 command += ["--epochs", str(epochs)]
                 command += ["--evals", str(EVALS_PER_EPOCH[dataset])]
-                command += ["--target", repr(min(TARGETS.values()) * pca)]
+                command += ["--target", repr(min(LEVELS.values()) * pca)]
                 command += ["--min-epochs", str(MIN_EPOCHS)]
                 command += ["--hidden", *map(str, args.hidden)]
                 command += ["--quick"] if args.quick else []
@@ -400,7 +401,7 @@ def summarise(runs, pca):
     summary = {}
     for system, curves in runs.items():
         row = {}
-        for name, factor in TARGETS.items():
+        for name, factor in LEVELS.items():
             reached = [time_to(points, factor * pca) for points in curves]
             seconds = [s for s, _ in reached if s is not None]
             epochs = [e for s, e in reached if s is not None]
@@ -479,7 +480,7 @@ def markdown(reports, args):
                 )
             lines += ["", "| target | measured | target | |", "|---|---|---|---|"]
             for skae in [name for name in summary if name.startswith("skae")]:
-                for name in TARGETS:
+                for name in LEVELS:
                     mine = summary[skae][name][0]
                     if "PyTorch" in summary:
                         lines.append(
@@ -487,7 +488,7 @@ def markdown(reports, args):
                                 f"{skae} / PyTorch, time to {name}",
                                 mine,
                                 summary["PyTorch"][name][0],
-                                1.0,
+                                TARGETS["pytorch_time"],
                             )
                         )
                     lines.append(
@@ -495,7 +496,7 @@ def markdown(reports, args):
                             f"{skae} / MLPRegressor, time to {name}",
                             mine,
                             summary["MLPRegressor"][name][0],
-                            0.75,
+                            TARGETS["mlp_time"],
                         )
                     )
                 if dataset == "manifold" and "PyTorch" in summary:
@@ -505,7 +506,7 @@ def markdown(reports, args):
                                 f"{skae} / PyTorch, held-out MSE after {epochs} epochs",
                                 summary[skae][epochs],
                                 summary["PyTorch"][epochs],
-                                1.0,
+                                TARGETS["pytorch_mse"],
                                 neither="not trained so long",
                             )
                         )
