@@ -11,6 +11,7 @@ print its numbers under the variant's label.
 import datetime
 import os
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -88,7 +89,8 @@ def saved_output(script):
     terminal, (read, write) = os.dup(1), os.pipe()
     os.dup2(write, 1)
     os.close(write)
-    copier = threading.Thread(target=_copy, args=(read, terminal, path))
+    done = threading.Event()
+    copier = threading.Thread(target=_copy, args=(read, terminal, path, done))
     copier.start()
     print(f"$ python benchmarks/{Path(script).name} {' '.join(sys.argv[1:])}")
     print(
@@ -106,15 +108,22 @@ def saved_output(script):
             flush=True,
         )
         os.dup2(terminal, 1)
+        done.set()
         copier.join()
         os.close(read)
         os.close(terminal)
         del os.environ[_SAVING]
 
 
-def _copy(read, terminal, path):
-    with open(path, "wb") as file:
-        while chunk := os.read(read, 1 << 16):
+def _copy(read, terminal, path, done):
+    # A child process (joblib's resource tracker) may outlive the script
+    # holding the pipe open, so the end is signalled, not read as EOF.
+    with open(path, "wb", buffering=0) as file:
+        while True:
+            ready, _, _ = select.select([read], [], [], 0.1)
+            chunk = os.read(read, 1 << 16) if ready else b""
+            if not chunk and done.is_set():
+                return
             os.write(terminal, chunk)
             file.write(chunk)
 
