@@ -9,14 +9,19 @@ print its numbers under the variant's label.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import datetime
+import json
 import os
+import platform
 import re
 import select
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 
 @contextmanager
@@ -153,3 +158,146 @@ def targets(script):
         import tomli as tomllib
     with open(Path(__file__).parent / "targets.toml", "rb") as file:
         return tomllib.load(file)[Path(script).stem]
+
+
+# The speed scripts (run, time_to_quality, busy, callbacks, deployment)
+# measure on the same data, in the same BLAS settings, and describe the
+# machine the same way.
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+SEED = 0
+
+
+def make_manifold(n_train, n_test, dtype=np.float32, seed=SEED):
+    """The manifold set, generated in chunks so no float64 copy is made whole."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    latent_weights = rng.standard_normal((10, 64))
+    latent_bias = 0.1 * rng.standard_normal(64)
+    feature_weights = 0.25 * rng.standard_normal((64, 784))
+    feature_bias = 0.1 * rng.standard_normal(784)
+    n_samples = n_train + n_test
+    X = np.empty((n_samples, 784), dtype=dtype)
+    for start in range(0, n_samples, 10_000):
+        stop = min(start + 10_000, n_samples)
+        Z = rng.standard_normal((stop - start, 10))
+        hidden = np.tanh(Z @ latent_weights + latent_bias)
+        X[start:stop] = expit(hidden @ feature_weights + feature_bias)
+        X[start:stop] += rng.normal(0.0, 0.02, (stop - start, 784))
+    return X[:n_train], X[n_train:]
+
+
+def make_digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X = load_digits().data
+    return train_test_split(X, test_size=0.3, random_state=SEED)
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def median_call(function, X, calls):
+    function(X)
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function(X)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def blas_settings(choice):
+    """The BLAS settings that ``--blas`` names: "as set", "unset" or both."""
+    return ["as set", "unset"] if choice == "both" else [choice.replace("-", " ")]
+
+
+def blas_environment(setting):
+    """This process's environment, less the BLAS variables if ``unset``."""
+    env = dict(os.environ)
+    if setting == "unset":
+        for name in BLAS_VARIABLES:
+            env.pop(name, None)
+    return env
+
+
+def run_child(command, setting):
+    """Run a measuring child process in the BLAS ``setting``; its JSON report."""
+    print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
+    output = subprocess.run(
+        command,
+        env=blas_environment(setting),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(output.stdout)
+
+
+def machine_lines(env):
+    """A report's "Machine:" and "BLAS:" lines, from :func:`environment`."""
+    return [
+        f"Machine: {env['cpu']}, {env['cores']} cores. "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        + ".",
+        f"BLAS: {'; '.join(env['blas'])}.",
+    ]
+
+
+def saved_reports(args):
+    """The reports saved by :func:`save_report` in ``args.from_raw``.
+
+    The saved run's arguments replace ``args``', so the markdown describes it.
+    """
+    with open(args.from_raw) as file:
+        saved = json.load(file)
+    vars(args).update(saved["args"])
+    return saved["reports"]
+
+
+def save_report(text, reports, args):
+    """Print the markdown report; save it and the raw measurements if asked."""
+    if args.raw:
+        with open(args.raw, "w") as file:
+            json.dump({"args": vars(args), "reports": reports}, file)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text)
+
+
+def environment():
+    import scipy
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    versions.update(scipy=scipy.__version__, sklearn=sklearn.__version__)
+    import skae
+
+    versions["skae"] = skae.__version__
+    if torch_available():
+        import torch
+
+        versions["torch"] = torch.__version__
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if "model name" in line
+            )
+    except (OSError, StopIteration):
+        pass
+    blas = [
+        f"{pool['internal_api']} {pool['version']} ({pool.get('architecture')}, "
+        f"{pool['num_threads']} threads)"
+        for pool in threadpool_info()
+        if pool["user_api"] == "blas"
+    ]
+    return {"cpu": cpu, "cores": os.cpu_count(), "versions": versions, "blas": blas}

@@ -38,14 +38,16 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from _common import patched, saved_output, targets
-from run import (
+from _common import (
     BLAS_VARIABLES,
     blas_settings,
     environment,
     machine_lines,
     make_manifold,
+    patched,
     run_child,
+    saved_output,
+    targets,
 )
 from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits

@@ -28,8 +28,7 @@ import sys
 import time
 import warnings
 
-from _common import saved_output, targets
-from run import make_manifold
+from _common import make_manifold, saved_output, targets
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import AutoencoderTransformer

@@ -40,8 +40,7 @@ import skl2onnx
 import sklearn
 import skops
 import skops.io as sio
-from _common import saved_output
-from run import make_manifold, median_call
+from _common import make_manifold, median_call, saved_output
 from skl2onnx import to_onnx
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning

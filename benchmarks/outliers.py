@@ -46,8 +46,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import saved_output, targets
-from run import environment, machine_lines
+from _common import environment, machine_lines, saved_output, targets
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest

@@ -69,8 +69,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from _common import saved_output, targets
-from run import (
+from _common import (
     BLAS_VARIABLES,
     SEED,
     blas_environment,
@@ -80,7 +79,9 @@ from run import (
     make_digits,
     make_manifold,
     save_report,
+    saved_output,
     saved_reports,
+    targets,
 )
 
 K = 8
