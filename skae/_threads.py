@@ -10,12 +10,11 @@ from threadpoolctl import ThreadpoolController
 # Work below which a second BLAS thread does not pay in training: the FLOPs of
 # the largest matrix product of one step (a minibatch through the widest
 # layer). Measured by ``python benchmarks/threads.py`` on 2 idle cores, per
-# step over whole epochs (benchmarks/README.md): below 15 MFLOP two threads
-# were slower than one in 3 (float64) and 8 (float32) of 15 networks, by up
-# to 1.26x and 1.46x; from it on they took 0.56-1.07x one thread's time; with
-# another process busy, 1.11-4.65x at every size. A default network has 6.6
-# MFLOP on the digits, 40 on 784 features. Setting it to 0 turns the policy
-# off (the benchmarks compare both).
+# step over whole epochs: below it two threads were slower than one in several
+# networks, from it on faster, and with another process busy slower at every
+# size (its output is in benchmarks/results/; the user guide's "BLAS threads"
+# quotes it). Setting it to 0 turns the policy off (the benchmarks compare
+# both).
 MIN_FLOPS_FOR_THREADS = 15e6
 
 # OpenBLAS runs a product of m * n * k up to this on one thread by itself
