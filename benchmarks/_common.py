@@ -1,9 +1,14 @@
 """Helpers that the benchmark scripts share.
 
-A script that compares variants of the model by replacing a private name of
-skae goes through :func:`patched`, which fails loudly when the name is gone or
-no longer used: a rename would otherwise measure the unmodified model and
-print its numbers under the variant's label.
+- :func:`saved_output`: every script runs inside it, so that what it prints
+  is also saved, dated, in ``results/``, the record the docs quote;
+- :func:`targets`: each script's targets, from ``targets.toml``;
+- :func:`patched`: a script that compares variants of the model by replacing
+  a private name of skae goes through it, which fails loudly when the name is
+  gone or no longer used: a rename would otherwise measure the unmodified
+  model and print its numbers under the variant's label;
+- the manifold and digits data, the BLAS settings, child processes and the
+  machine's description, shared by the speed scripts.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
