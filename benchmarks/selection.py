@@ -29,7 +29,7 @@ four minutes).
 import time
 
 import numpy as np
-from _common import saved_output
+from _common import saved_output, targets
 from sklearn.datasets import load_diabetes, load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
@@ -37,7 +37,9 @@ from sklearn.model_selection import train_test_split
 from skae import AutoencoderTransformer
 
 REPEATS = 3
-MSE_LIMIT, TIME_LIMIT, SMALL_FIT_LIMIT = 1.10, 1.5, 2.0
+TARGETS = targets(__file__)
+MSE_LIMIT, TIME_LIMIT = TARGETS["mse"], TARGETS["time"]
+SMALL_FIT_LIMIT = TARGETS["small_fit_seconds"]
 
 
 def manifold_table(n_samples=20_000):
