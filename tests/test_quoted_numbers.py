@@ -8,7 +8,7 @@ written by every script)::
 
 (``<!-- quoted from: ... -->`` in Markdown). The marker holds until the next
 marker or section heading. Every decimal number, and every integer given in
-seconds or MiB, in the prose of that passage must appear in one of those
+s, ms, MiB or MB, in the prose of that passage must appear in one of those
 files; outside a marked passage only the settings in ``SETTINGS`` may appear.
 Code, literals and doctests are not prose: the doctests and the README's
 quickstart block are run by other tests. When the model changes, rerun the
