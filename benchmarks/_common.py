@@ -200,9 +200,10 @@ def make_digits():
     return train_test_split(X, test_size=0.3, random_state=SEED)
 
 
-def torch_available():
+def importable(module):
+    """Whether ``module`` (PyTorch, pyod: never dependencies) is installed."""
     try:
-        import torch  # noqa: F401
+        __import__(module)
     except ImportError:
         return False
     return True
@@ -287,7 +288,7 @@ def environment():
     import skae
 
     versions["skae"] = skae.__version__
-    if torch_available():
+    if importable("torch"):
         import torch
 
         versions["torch"] = torch.__version__

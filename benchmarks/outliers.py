@@ -46,7 +46,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import environment, machine_lines, saved_output, targets
+from _common import environment, importable, machine_lines, saved_output, targets
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -125,14 +125,6 @@ class PyodAutoEncoder:
 
     def score_samples(self, X):
         return -self.model.decision_function(X)
-
-
-def pyod_available():
-    try:
-        import pyod.models.auto_encoder  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def detectors(seed, with_pyod, variants):
@@ -263,7 +255,7 @@ def main():
     )
     parser.add_argument("--no-pyod", action="store_true", help="skip pyod")
     args = parser.parse_args()
-    with_pyod = pyod_available() and not args.no_pyod
+    with_pyod = importable("pyod.models.auto_encoder") and not args.no_pyod
     load_before = os.getloadavg()
     all_results, all_flagged = {}, {}
     with warnings.catch_warnings():

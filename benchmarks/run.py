@@ -42,6 +42,7 @@ from _common import (
     SEED,
     blas_settings,
     environment,
+    importable,
     machine_lines,
     make_digits,
     make_manifold,
@@ -51,7 +52,6 @@ from _common import (
     saved_output,
     saved_reports,
     targets,
-    torch_available,
 )
 
 TARGETS = targets(__file__)
@@ -262,7 +262,7 @@ def manifold_runs(X_train, X_test, ks, epochs, repeats):
             if not name.startswith("matmuls"):
                 row["mse"] = held_out_mse(system, X_test)
             results.append(row)
-        if torch_available():
+        if importable("torch"):
             results.append(torch_run(X_train.shape, X_test.shape, k, epochs, repeats))
         start = time.perf_counter()
         pca = PCA(n_components=k, random_state=SEED).fit(X_train)
@@ -399,7 +399,7 @@ def memory_child(system, n_train, dtype):
 def memory_runs(n_train):
     systems = [("skae", "float32"), ("skae", "float64"), ("MLPRegressor", "float32")]
     systems += [("MLPRegressor", "float64"), ("PCA", "float32")]
-    if torch_available():
+    if importable("torch"):
         systems.append(("PyTorch", "float32"))
     results = []
     for system, dtype in systems:

@@ -75,6 +75,7 @@ from _common import (
     blas_environment,
     blas_settings,
     environment,
+    importable,
     machine_lines,
     make_digits,
     make_manifold,
@@ -353,19 +354,11 @@ def mse_at(points, epochs):
     return None
 
 
-def torch_available():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def measure(setting, args):
     """Curves of every system on every data set, in child processes."""
     env = blas_environment(setting)
     systems = ["skae defaults", "skae tuned", "MLPRegressor"]
-    systems += ["PyTorch"] if torch_available() else []
+    systems += ["PyTorch"] if importable("torch") else []
     results = {"load_before": os.getloadavg()}
     for dataset in args.datasets:
         X_train, X_test, _ = load(dataset, args.quick)
