@@ -132,10 +132,11 @@ def _copy(read, terminal, path, done):
         while True:
             ready, _, _ = select.select([read], [], [], 0.1)
             chunk = os.read(read, 1 << 16) if ready else b""
-            if not chunk and done.is_set():
+            if chunk:
+                os.write(terminal, chunk)
+                file.write(chunk)
+            elif done.is_set():
                 return
-            os.write(terminal, chunk)
-            file.write(chunk)
 
 
 def _commit():
