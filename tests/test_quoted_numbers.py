@@ -18,6 +18,7 @@ scripts, quote their new outputs and point the markers at them.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,7 @@ def quotations(path):
             yield number, value, sources
 
 
+@cache
 def printed(sources):
     """The numbers the saved outputs print, without thousands separators."""
     paths = [ROOT / source for source in sources]
@@ -106,7 +108,7 @@ def test_quoted_numbers_are_printed_by_a_script(document):
             continue
         if sources is None:
             missing.append(f"{document}:{line}: {value} quotes no saved output")
-        elif plain not in printed(sources):
+        elif plain not in printed(tuple(sources)):
             missing.append(f"{document}:{line}: {value} is not in {', '.join(sources)}")
     assert not missing, "\n".join(missing)
 
