@@ -8,7 +8,7 @@ threads, as before the policy), in the same run:
    max_iter=30, early_stopping=False, random_state=0)``, 1797 x 64: 30 epochs
    on all rows, without the cross-validated length), timed on an idle machine and
    with another process spinning on one core, in alternating rounds; the
-   ratio busy / idle is the figure of merit (target: at most 1.3). A fit under
+   ratio busy / idle is the figure of merit (its target in targets.toml). A fit under
    ``threadpool_limits(1)`` is shown for reference.
 2. Seconds per epoch on the 60 000 x 784 manifold set of ``run.py`` (float32,
    whole 3-epoch fits divided by 3, as ``run.py`` counts them), with

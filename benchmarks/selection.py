@@ -7,16 +7,16 @@ improving. On data with thousands of rows the two are compared side by side,
 interleaved, in one run (default parameters otherwise, ``random_state=0``,
 30 % held out):
 
-- held-out MSE of "auto" over False's (target: at most 1.10) and over PCA's;
-- fit time of "auto" over False's (target: at most 1.5), the median of
+- held-out MSE of "auto" over False's (with its target) and over PCA's;
+- fit time of "auto" over False's (with its target), the median of
   ``REPEATS`` interleaved fits each;
 
 on raw digits (1 257 training rows) at k = 2 and 8, and at k = 2 on two
 generated 20 000-row tables (14 000 training rows): a noisy 3-d manifold in
 10 columns, and the same with its columns scaled from 1e-3 to 1e3 (the
 mixed-scale set of ``quality.py``, larger). Then the fit
-time of a 100-row set (the first 100 rows of raw diabetes, k = 2; target: under
-2 s on 2 cores), and what "auto" chose on one small and one large set: the
+time of a 100-row set (the first 100 rows of raw diabetes, k = 2, against its
+target), and what "auto" chose on one small and one large set: the
 epochs, ``validation_gain_`` and the pooled held-out curve, which the user
 guide shows.
 

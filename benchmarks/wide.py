@@ -8,14 +8,14 @@ Answers issue #19's questions, each measured side by side in one run:
   ``--repeats``: 10 000 x 784 float32 (k = 8) against ``PCA(svd_solver=
   "auto")``; 2 000 x 20 000 float32 (k = 16) against ``"randomized"``; a
   2 000 x 100 000 CSR matrix of density 0.001 (k = 16) against ``"arpack"``.
-  Targets: 1.2x, 1.5x, 1.5x.
 - **quality**: held-out (30 %) MSE over PCA's at k = 16, default parameters
   but ``max_iter`` (``--max-iter``), on 64 x 64 grey patches of
   ``load_sample_images()`` (4096 features) against ``PCA()``, and on a TF-IDF
   of the ``.py`` files of numpy, scipy, scikit-learn, pandas, matplotlib and
   sphinx (a real text corpus that ships installed; >= 20 000 columns)
   against ``PCA(svd_solver="arpack")``; then ``partial_fit`` over 4 chunks
-  (``--passes`` passes) against ``IncrementalPCA``. Target: <= 1.02x.
+  (``--passes`` passes) against ``IncrementalPCA``. The targets are in
+  ``targets.toml``.
 - **memory**: peak RSS above the data of a default ``fit`` (``--max-iter``
   epochs) of the 100 000-column sparse matrix, in a fresh process, against
   10 % of the dense matrix plus the network's parameters and Adam's state.
