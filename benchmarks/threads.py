@@ -11,7 +11,9 @@ against the FLOPs of the largest product. Training is timed per minibatch
 step over the epochs after the first (the optimizer is wrapped to note when
 each epoch ends), on 30 batches of rows: the validation, the PCA and the
 first epoch's warm-up are left out, as they would swamp a short fit. It also
-times ``transform`` over chunks of rows.
+times ``transform`` over chunks of rows, and the eigendecomposition of the
+PCA start's scatter matrix right after NumPy computed it (``skae._pca``
+runs it on one thread up to ``SCATTER_MAX_FEATURES`` columns).
 
 At the end it prints the crossover, the smallest FLOPs per product from which
 2 threads are at least ``--gain`` faster idle in every configuration, and how
@@ -19,9 +21,10 @@ often, and by how much, 2 threads are slower or faster than 1 below and
 above the policy's threshold. The crossover hangs on the noisiest
 configuration; the second summary does not.
 
-Usage: ``python benchmarks/threads.py [--quick] [--repeats 5] [--dtype
-float64 float32]``, on an otherwise idle machine (it reports the load
-average). About 20 minutes, 5 with ``--quick``.
+Usage: ``python benchmarks/threads.py [--quick] [--eigh-only] [--repeats 5]
+[--dtype float64 float32]``, on an otherwise idle machine (it reports the
+load average). About 20 minutes, 5 with ``--quick``, one with
+``--eigh-only``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -35,6 +38,7 @@ from functools import partial
 import numpy as np
 from _common import patched, saved_output
 from busy import busy_core
+from scipy import linalg
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skae
@@ -116,6 +120,45 @@ def transform_seconds(model, X, threads, calls):
             model.transform(X)
             times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def eigh_seconds(n_features, n_components, threads):
+    """Seconds of the start's ``eigh`` on ``threads`` threads, right after the
+    NumPy product that forms its scatter matrix (on the threads as set)."""
+    X = data(4 * n_features, n_features, np.float64)
+    scatter = X.T @ X
+    top = [n_features - n_components, n_features - 1] if n_components else None
+    driver = None if top is None else "evx"
+    with threadpool_limits(threads, user_api="blas"):
+        start = time.perf_counter()
+        linalg.eigh(scatter, subset_by_index=top, driver=driver)
+        return time.perf_counter() - start
+
+
+def measure_eighs(repeats):
+    """Print the eigendecompositions' table (milliseconds) for a few widths."""
+    print("Scatter eigendecomposition after NumPy's product (milliseconds)")
+    print()
+    print(
+        "| n_features | eigenpairs | idle 1 thread | idle 2 | 2 / 1 "
+        "| busy 1 thread | busy 2 | 2 / 1 |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n_features in (64, 256, 784, 1000):
+        for n_components in (8, None):
+            row = one_and_two_threads(
+                partial(eigh_seconds, n_features, n_components), repeats
+            )
+            cells = [
+                f"{1e3 * row[f'{label} {n}']:.1f}"
+                for label in ("idle", "busy")
+                for n in (1, 2)
+            ]
+            cells.insert(2, f"{row['idle 2'] / row['idle 1']:.2f}")
+            cells.append(f"{row['busy 2'] / row['busy 1']:.2f}")
+            top = "all" if n_components is None else f"top {n_components}"
+            print(f"| {n_features} | {top} | " + " | ".join(cells) + " |")
+    print()
 
 
 def largest_flops(n_features, hidden, rows):
@@ -235,6 +278,9 @@ def crossover(rows, gain):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--eigh-only", action="store_true", help="only the eigendecompositions"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
     parser.add_argument(
@@ -262,7 +308,9 @@ def report(args, threshold):
     print(f"median of {args.repeats}")
     print(f"load average before: {os.getloadavg()}")
     print()
-
+    measure_eighs(args.repeats)
+    if args.eigh_only:
+        return
     if args.quick:
         widths, hiddens, batches = (64, 784), ((128, 128),), (32, 200, 1024)
         extras, rows = [(784, (256,), 256), (784, (256,), 384)], (10, 100, 2048)

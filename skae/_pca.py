@@ -13,6 +13,8 @@ from sklearn.decomposition._pca import _infer_dimension
 from sklearn.utils import gen_batches
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 
+from ._threads import one_blas_thread
+
 # Rows per chunk when a statistic is accumulated over dense X, so that no
 # float64 copy of a float32 X is ever made whole. 1024 rows of 784 float64
 # columns (6 MiB) were 20 % faster than 4096 on 60 000 rows, and a quarter of
@@ -375,11 +377,27 @@ def principal_axes(stats, n_components, solver="covariance_eigh", eps=None):
         subset = [n_features - n_components, n_features - 1]
     # LAPACK's "evx" finds a few eigenpairs several times faster than "evr".
     driver = None if subset is None else "evx"
-    eigenvalues, vectors = linalg.eigh(scatter, subset_by_index=subset, driver=driver)
+    eigenvalues, vectors = _eigh(scatter, subset_by_index=subset, driver=driver)
     variance = np.clip(eigenvalues[::-1], 0, None) / variance_denominator(
         stats.n_samples
     )
     return _axes(variance, vectors[:, ::-1].T, stats, n_components, solver, eps)
+
+
+def _eigh(scatter, **options):
+    """``scipy.linalg.eigh`` of a scatter matrix, on one BLAS thread up to
+    ``SCATTER_MAX_FEATURES`` columns.
+
+    NumPy and SciPy wheels each bring their own OpenBLAS. Right after NumPy's
+    product (the scatter's), NumPy's threads still spin on both cores, and
+    SciPy's LAPACK on two threads of its own waits for them: on one thread
+    the decomposition was faster from 256 columns on, and as fast below
+    (``python benchmarks/threads.py --eigh-only`` prints both).
+    """
+    if scatter.shape[0] > SCATTER_MAX_FEATURES:
+        return linalg.eigh(scatter, **options)
+    with one_blas_thread():
+        return linalg.eigh(scatter, **options)
 
 
 def centred_operator(X, mean, weights=None):
@@ -557,7 +575,7 @@ def running(stats, wide, rank):
     covariance of wide data asked for by ``svd_solver``).
     """
     if wide and stats.factor is None:
-        eigenvalues, vectors = linalg.eigh(stats.scatter)
+        eigenvalues, vectors = _eigh(stats.scatter)
         top = np.clip(eigenvalues[::-1][:rank], 0, None)
         return replace(
             stats,

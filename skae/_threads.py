@@ -55,14 +55,7 @@ def blas_threads(size):
     """Run the block on one BLAS thread if its products are too small for more.
 
     Over small matrices OpenBLAS's threads spin and wait on each other, and
-    wait whole scheduler slices when another process keeps a core busy. The
-    limit only ever lowers the thread count, so that a limit set by the user
-    (``threadpoolctl.threadpool_limits``) or by joblib in a worker is kept,
-    and every library's setting is restored on exit, after an exception too.
-    Nested and concurrent blocks share one limit, which the last to leave
-    restores, so no block restores another's limit as the user's setting.
-    OpenBLAS (0.3.30) ignores a thread count set from another thread once the
-    main thread has set one: the block then runs on the threads it finds.
+    wait whole scheduler slices when another process keeps a core busy.
 
     Parameters
     ----------
@@ -72,9 +65,25 @@ def blas_threads(size):
     """
     # OpenBLAS keeps the smallest products on one thread by itself: limiting
     # it then would only cost the limiting (a partial_fit on a few rows).
-    if not (_OPENBLAS_SERIAL_MNK < size and 2 * size < MIN_FLOPS_FOR_THREADS):
+    if _OPENBLAS_SERIAL_MNK < size and 2 * size < MIN_FLOPS_FOR_THREADS:
+        with one_blas_thread():
+            yield
+    else:
         yield
-        return
+
+
+@contextmanager
+def one_blas_thread():
+    """Run the block with every BLAS library on one thread.
+
+    The limit only ever lowers the thread count, so that a limit set by the
+    user (``threadpoolctl.threadpool_limits``) or by joblib in a worker is
+    kept, and every library's setting is restored on exit, after an exception
+    too. Nested and concurrent blocks share one limit, which the last to leave
+    restores, so no block restores another's limit as the user's setting.
+    OpenBLAS (0.3.30) ignores a thread count set from another thread once the
+    main thread has set one: the block then runs on the threads it finds.
+    """
     global _depth, _saved
     with _lock:
         if _depth == 0:

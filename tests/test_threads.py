@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import skae._pca
 import skae._threads
 from skae import AutoencoderTransformer
 from skae._threads import blas_threads
@@ -215,3 +216,26 @@ def test_joblib_workers_keep_their_limit(digits):
     for before, after, Z in results:
         assert after == before
         assert_allclose(Z, results[0][2], rtol=1e-10)
+
+
+def test_scatter_eigh_runs_on_one_thread_up_to_the_scatter_bound(
+    two_threads, monkeypatch
+):
+    seen = []
+    eigh = skae._pca.linalg.eigh
+
+    def observe(*args, **kwargs):
+        seen.append(blas_threads_now())
+        return eigh(*args, **kwargs)
+
+    monkeypatch.setattr(skae._pca.linalg, "eigh", observe)
+    scatter = np.eye(6) + 1.0
+    expected = eigh(scatter, subset_by_index=[4, 5], driver="evx")
+    values, vectors = skae._pca._eigh(scatter, subset_by_index=[4, 5], driver="evx")
+    # The same LAPACK call, only on fewer threads.
+    assert_array_equal(values, expected[0])
+    assert_array_equal(vectors, expected[1])
+    monkeypatch.setattr(skae._pca, "SCATTER_MAX_FEATURES", 5)
+    skae._pca._eigh(scatter)
+    assert seen == [[1] * len(two_threads), two_threads]
+    assert blas_threads_now() == two_threads
