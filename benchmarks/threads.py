@@ -11,9 +11,12 @@ against the FLOPs of the largest product. Training is timed per minibatch
 step over the epochs after the first (the optimizer is wrapped to note when
 each epoch ends), on 30 batches of rows: the validation, the PCA and the
 first epoch's warm-up are left out, as they would swamp a short fit. It also
-times ``transform`` over chunks of rows, and the eigendecomposition of the
-PCA start's scatter matrix right after NumPy computed it (``skae._pca``
-runs it on one thread up to ``SCATTER_MAX_FEATURES`` columns).
+times ``transform`` over chunks of rows. First come the two places where
+SciPy's own OpenBLAS follows NumPy's products, which skae runs on one thread:
+the eigendecomposition of the PCA start's scatter matrix (up to
+``SCATTER_MAX_FEATURES`` columns), and L-BFGS-B's vector work between
+evaluations of the objective (an L-BFGS fit on the digits, against the same
+fit with that work on the training threads).
 
 At the end it prints the crossover, the smallest FLOPs per product from which
 2 threads are at least ``--gain`` faster idle in every configuration, and how
@@ -21,10 +24,10 @@ often, and by how much, 2 threads are slower or faster than 1 below and
 above the policy's threshold. The crossover hangs on the noisiest
 configuration; the second summary does not.
 
-Usage: ``python benchmarks/threads.py [--quick] [--eigh-only] [--repeats 5]
+Usage: ``python benchmarks/threads.py [--quick] [--scipy-only] [--repeats 5]
 [--dtype float64 float32]``, on an otherwise idle machine (it reports the
-load average). About 20 minutes, 5 with ``--quick``, one with
-``--eigh-only``.
+load average). About 20 minutes, 5 with ``--quick``, 3 with
+``--scipy-only``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -33,15 +36,18 @@ import argparse
 import os
 import time
 import warnings
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
 from _common import patched, saved_output
 from busy import busy_core
 from scipy import linalg
+from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skae
+import skae._solvers
 import skae._threads
 from skae import AutoencoderTransformer
 
@@ -158,6 +164,42 @@ def measure_eighs(repeats):
             cells.append(f"{row['busy 2'] / row['busy 1']:.2f}")
             top = "all" if n_components is None else f"top {n_components}"
             print(f"| {n_features} | {top} | " + " | ".join(cells) + " |")
+    print()
+
+
+def lbfgs_seconds(X, solver_threads):
+    """Seconds and model of an L-BFGS fit on X, L-BFGS-B's own vector work on
+    one thread (skae's) or on the training threads ("training")."""
+    model = AutoencoderTransformer(
+        8, solver="lbfgs", max_iter=100, early_stopping=False, random_state=SEED
+    )
+    start = time.perf_counter()
+    if solver_threads == "training":
+        with patched(skae._solvers, one_blas_thread=lambda: nullcontext([])):
+            model.fit(X)
+    else:
+        model.fit(X)
+    return time.perf_counter() - start, model
+
+
+def measure_lbfgs(repeats):
+    """Print L-BFGS fits on the digits with L-BFGS-B's work on 1 thread or not."""
+    X = load_digits().data
+    times, models = {"one": [], "training": []}, {}
+    lbfgs_seconds(X, "one")
+    for repeat in range(repeats):
+        for threads in ("one", "training") if repeat % 2 == 0 else ("training", "one"):
+            seconds, models[threads] = lbfgs_seconds(X, threads)
+            times[threads].append(seconds)
+    one, training = (float(np.median(times[k])) for k in ("one", "training"))
+    same = np.array_equal(models["one"].coefs_[0], models["training"].coefs_[0])
+    print(
+        "L-BFGS on the digits (100 iterations, 8 components, early_stopping=False):"
+        f" {one:.2f} s with L-BFGS-B's vector work on one thread, {training:.2f} s"
+        f" on the training threads ({training / one:.2f}x); iterations "
+        f"{models['one'].n_iter_} and {models['training'].n_iter_}, same first "
+        f"layer bitwise: {same}"
+    )
     print()
 
 
@@ -279,7 +321,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--eigh-only", action="store_true", help="only the eigendecompositions"
+        "--scipy-only", action="store_true", help="only eigh and L-BFGS-B"
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dtype", nargs="+", default=["float64", "float32"])
@@ -309,7 +351,8 @@ def report(args, threshold):
     print(f"load average before: {os.getloadavg()}")
     print()
     measure_eighs(args.repeats)
-    if args.eigh_only:
+    measure_lbfgs(args.repeats)
+    if args.scipy_only:
         return
     if args.quick:
         widths, hiddens, batches = (64, 784), ((128, 128),), (32, 200, 1024)

@@ -391,8 +391,8 @@ def _eigh(scatter, **options):
     NumPy and SciPy wheels each bring their own OpenBLAS. Right after NumPy's
     product (the scatter's), NumPy's threads still spin on both cores, and
     SciPy's LAPACK on two threads of its own waits for them: on one thread
-    the decomposition was faster from 256 columns on, and as fast below
-    (``python benchmarks/threads.py --eigh-only`` prints both).
+    the decomposition was faster from 784 columns on, and as fast below
+    (``python benchmarks/threads.py --scipy-only`` prints both).
     """
     if scatter.shape[0] > SCATTER_MAX_FEATURES:
         return linalg.eigh(scatter, **options)

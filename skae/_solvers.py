@@ -28,6 +28,7 @@ from sklearn.utils import gen_batches
 from ._evaluation import mean_squared_errors
 from ._network import pack, penalty, penalty_gradient_factor, unpack
 from ._optimizers import scratch_for
+from ._threads import on_lowered_threads, one_blas_thread
 
 
 @dataclass
@@ -394,18 +395,20 @@ def lbfgs(objective, history, schedule, monitor=None):
     params = objective.params
     network = params.network
     record = _Record(objective, history, schedule, monitor)
-    result = minimize(
-        _WholeData(objective, history, monitor),
-        pack(network.coefs, network.intercepts, tied=params.tied),
-        method="L-BFGS-B",
-        jac=True,
-        callback=record,
-        options={
-            "maxfun": schedule.max_fun,
-            "maxiter": schedule.max_iter,
-            "gtol": schedule.tol,
-        },
-    )
+    # L-BFGS-B's own vector work on one thread (see on_lowered_threads).
+    with one_blas_thread() as lowered:
+        result = minimize(
+            on_lowered_threads(lowered, _WholeData(objective, history, monitor)),
+            pack(network.coefs, network.intercepts, tied=params.tied),
+            method="L-BFGS-B",
+            jac=True,
+            callback=on_lowered_threads(lowered, record),
+            options={
+                "maxfun": schedule.max_fun,
+                "maxiter": schedule.max_iter,
+                "gtol": schedule.tol,
+            },
+        )
     if monitor is not None:
         monitor.close()
     value = float(result.fun) * objective.scales.loss_scale

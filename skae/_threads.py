@@ -4,6 +4,7 @@
 
 import threading
 from contextlib import contextmanager
+from functools import wraps
 
 from threadpoolctl import ThreadpoolController
 
@@ -83,9 +84,13 @@ def one_blas_thread():
     restores, so no block restores another's limit as the user's setting.
     OpenBLAS (0.3.30) ignores a thread count set from another thread once the
     main thread has set one: the block then runs on the threads it finds.
+
+    Yields the ``(library, count)`` pairs the block lowered, for
+    :func:`on_lowered_threads`: none when an enclosing block had lowered them.
     """
     global _depth, _saved
     with _lock:
+        lowered = []
         if _depth == 0:
             _saved = []
             for library in _blas_libraries():
@@ -93,9 +98,10 @@ def one_blas_thread():
                 if current is not None and current > 1:
                     _saved.append((library, current))
                     library.set_num_threads(1)
+            lowered = list(_saved)
         _depth += 1
     try:
-        yield
+        yield lowered
     finally:
         with _lock:
             _depth -= 1
@@ -103,3 +109,27 @@ def one_blas_thread():
                 for library, current in _saved:
                     library.set_num_threads(current)
                 _saved = []
+
+
+def on_lowered_threads(lowered, function):
+    """``function``, run on the thread counts a :func:`one_blas_thread` block
+    lowered (``lowered``, what it yielded), and back on one thread after.
+
+    For code that calls back into ours: SciPy's L-BFGS-B works on its vectors
+    with SciPy's own OpenBLAS, which on two threads waits for NumPy's, still
+    spinning after the objective's products. Its vector work then runs on one
+    thread, and the objective's products on the caller's threads.
+    """
+
+    # The signature kept: SciPy reads a callback's to decide what to pass it.
+    @wraps(function, updated=())
+    def restored(*args, **kwargs):
+        for library, count in lowered:
+            library.set_num_threads(count)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            for library, _ in lowered:
+                library.set_num_threads(1)
+
+    return restored

@@ -13,8 +13,10 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skae._pca
+import skae._solvers
 import skae._threads
 from skae import AutoencoderTransformer
+from skae._objective import Objective
 from skae._threads import blas_threads
 
 # A fit whose largest product is 200 x 128 x 128: small enough for one thread.
@@ -238,4 +240,34 @@ def test_scatter_eigh_runs_on_one_thread_up_to_the_scatter_bound(
     monkeypatch.setattr(skae._pca, "SCATTER_MAX_FEATURES", 5)
     skae._pca._eigh(scatter)
     assert seen == [[1] * len(two_threads), two_threads]
+    assert blas_threads_now() == two_threads
+
+
+@pytest.mark.usefixtures("quiet")
+@pytest.mark.parametrize("policy_limits", [False, True])
+def test_lbfgs_own_work_on_one_thread_objective_on_the_training_threads(
+    digits, two_threads, monkeypatch, policy_limits
+):
+    if not policy_limits:
+        monkeypatch.setattr(skae._threads, "MIN_FLOPS_FOR_THREADS", 1e3)
+    seen = {"solver": [], "objective": []}
+    minimize, value_and_grad = skae._solvers.minimize, Objective.value_and_grad
+
+    def observed_minimize(*args, **kwargs):
+        seen["solver"].append(blas_threads_now())
+        return minimize(*args, **kwargs)
+
+    def observed_value_and_grad(self, *args, **kwargs):
+        seen["objective"].append(blas_threads_now())
+        return value_and_grad(self, *args, **kwargs)
+
+    monkeypatch.setattr(skae._solvers, "minimize", observed_minimize)
+    monkeypatch.setattr(Objective, "value_and_grad", observed_value_and_grad)
+    AutoencoderTransformer(
+        4, solver="lbfgs", max_iter=5, early_stopping=False, random_state=0
+    ).fit(digits)
+    one = [1] * len(two_threads)
+    assert seen["solver"] == [one]
+    training = one if policy_limits else two_threads
+    assert seen["objective"] and all(s == training for s in seen["objective"])
     assert blas_threads_now() == two_threads
