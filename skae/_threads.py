@@ -1,4 +1,4 @@
-"""BLAS threads sized to the work: training on one thread where a second would wait."""
+"""BLAS threads sized to the work: one thread wherever a second would wait."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
