@@ -237,14 +237,15 @@ def blas_environment(setting):
 def run_child(command, setting):
     """Run a measuring child process in the BLAS ``setting``; its JSON report."""
     print(f"measuring with the BLAS environment {setting} ...", file=sys.stderr)
+    return child_report(command, blas_environment(setting))
+
+
+def child_report(command, env=None):
+    """Run a measuring child process; the JSON report it prints last, on one line."""
     output = subprocess.run(
-        command,
-        env=blas_environment(setting),
-        check=True,
-        capture_output=True,
-        text=True,
+        command, env=env, check=True, capture_output=True, text=True
     )
-    return json.loads(output.stdout)
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def machine_lines(env):

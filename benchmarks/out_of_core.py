@@ -27,14 +27,13 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
-from _common import saved_output
+from _common import child_report, saved_output
 
 RECIPES = Path(__file__).resolve().parents[1] / "docs" / "scaling_up.rst"
 N_FEATURES = 32
@@ -118,13 +117,8 @@ print(json.dumps(dict(
 
 def measure(path, chunk_rows, mode):
     code = CHILD.replace("{recipe}", recipe("recipe-out-of-core"))
-    output = subprocess.run(
-        [sys.executable, "-c", code, path, str(chunk_rows), mode, json.dumps(PARAMS)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output)
+    command = [sys.executable, "-c", code, path, str(chunk_rows), mode]
+    return child_report(command + [json.dumps(PARAMS)])
 
 
 def main():

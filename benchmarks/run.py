@@ -31,7 +31,6 @@ import datetime
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -41,6 +40,7 @@ from _common import (
     BLAS_VARIABLES,
     SEED,
     blas_settings,
+    child_report,
     environment,
     importable,
     machine_lines,
@@ -295,8 +295,7 @@ def torch_run(train_shape, test_shape, k, epochs, repeats):
     command = [sys.executable, __file__, "--torch", str(k)]
     command += ["--rows", str(train_shape[0]), "--test-rows", str(test_shape[0])]
     command += ["--epochs", str(epochs), "--repeats", str(repeats)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True)
-    return json.loads(output.stdout)
+    return child_report(command)
 
 
 def torch_child(args):
@@ -419,21 +418,9 @@ def memory_runs(n_train):
         systems.append(("PyTorch", "float32"))
     results = []
     for system, dtype in systems:
-        output = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--memory",
-                system,
-                dtype,
-                "--rows",
-                str(n_train),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        results.append({"system": f"{system} {dtype}", **json.loads(output)})
+        command = [sys.executable, __file__, "--memory", system, dtype]
+        report = child_report(command + ["--rows", str(n_train)])
+        results.append({"system": f"{system} {dtype}", **report})
     return results
 
 

@@ -62,7 +62,6 @@ import datetime
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -74,6 +73,7 @@ from _common import (
     SEED,
     blas_environment,
     blas_settings,
+    child_report,
     environment,
     importable,
     machine_lines,
@@ -381,10 +381,7 @@ def measure(setting, args):
                 print(
                     f"  {setting}: {dataset}, {system} ({repeat + 1})", file=sys.stderr
                 )
-                output = subprocess.run(
-                    command, env=env, check=True, capture_output=True, text=True
-                )
-                runs[system].append(json.loads(output.stdout)["points"])
+                runs[system].append(child_report(command, env)["points"])
         results[dataset] = {"pca_mse": pca, "runs": runs}
     results["load_after"] = os.getloadavg()
     return results

@@ -37,14 +37,13 @@ import glob
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from _common import saved_output, targets
+from _common import child_report, saved_output, targets
 from sklearn.datasets import load_sample_images
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.exceptions import ConvergenceWarning
@@ -237,20 +236,8 @@ def _rss_peak():
 def memory_line(quick, max_iter):
     """Print the sparse fit's peak memory against the issue's budget."""
     n_samples, n_features = (400, 20_000) if quick else (2_000, 100_000)
-    output = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--memory-child",
-            str(n_samples),
-            str(n_features),
-            str(max_iter),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    report = json.loads(output.stdout.strip().splitlines()[-1])
+    command = [sys.executable, __file__, "--memory-child"]
+    report = child_report(command + [str(n_samples), str(n_features), str(max_iter)])
     # Adam keeps two moments of every parameter.
     budget = 0.1 * report["dense"] + 3 * report["network"]
     mib = 2.0**20
