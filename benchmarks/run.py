@@ -14,11 +14,13 @@ Prints a markdown report (and writes it with ``--output FILE``):
 
 Every system trains 784-256-k-256-784 (ReLU hidden layers, identity output,
 Adam, lr 1e-3, batch 256, no L2 penalty, no early stopping) for the same
-epochs. Systems fit in turn, several times, so that a shared machine's noise
-hits all of them alike; seconds per epoch are whole fits divided by their
-epochs (so each system's validation and set-up count, as in use), median
-over the repeats. The whole measurement runs twice in child processes: with the BLAS
-environment as set, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+epochs. Systems fit in turn, several times, half a second apart, so that a
+shared machine's noise hits all of them alike (PyTorch too: it fits in a
+process of its own that waits for its turn); seconds per epoch are whole fits
+divided by their epochs (so each system's validation and set-up count, as in
+use), median over the repeats. The whole measurement runs twice in child
+processes: with the BLAS environment as set, and with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset.
 
 Usage: ``python benchmarks/run.py [--quick] [--output FILE]``. PyTorch is
 measured when it is installed (``pip install torch==2.13.0``), never required.
@@ -31,6 +33,7 @@ import datetime
 import gc
 import json
 import os
+import subprocess
 import sys
 import time
 import warnings
@@ -213,6 +216,65 @@ def gemm_peak(dtype, n=2048, repeats=7):
     return 2 * n**3 / np.median(times) / 1e9
 
 
+class TorchChild:
+    """PyTorch fitted in a process of its own, each time its turn comes.
+
+    Sharing a process would let PyTorch's OpenMP threads, which spin for a
+    while after each parallel region, steal the cores from OpenBLAS's (and
+    OpenBLAS's idle threads spin likewise), slowing whichever system follows.
+    The child generates the same data and waits for the parent's word, so its
+    fits take turns with the others' and a machine's slow minutes, which
+    come and go, hit every system alike.
+    """
+
+    def __init__(self, n_train, n_test, k):
+        command = [sys.executable, __file__, "--torch", str(k)]
+        command += ["--rows", str(n_train), "--test-rows", str(n_test)]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.ask("ready")
+
+    def ask(self, request):
+        """Send one request line; the child's JSON answer."""
+        self.process.stdin.write(request + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the PyTorch child ended ({self.process.wait()})")
+        return json.loads(answer)
+
+    def fit(self, epochs):
+        self.ask(f"fit {epochs}")
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def torch_child(args):
+    """The PyTorch child's side of :class:`TorchChild`: fit or score when asked."""
+    X_train, X_test = make_manifold(args.rows, args.test_rows)
+    system = Torch(X_train, args.torch, np.float32)
+    for request in sys.stdin:
+        match request.split():
+            case ["fit", epochs]:
+                system.fit(int(epochs))
+                answer = "done"
+            case ["mse"]:
+                answer = held_out_mse(system, X_test)
+            case ["ready"]:
+                answer = "ready"
+            case _:
+                raise ValueError(f"unknown request {request!r}")
+        print(json.dumps(answer), flush=True)
+
+
+# Seconds between fits, so that each system's threads, which spin for a while
+# after their last parallel work, are asleep before the next system starts.
+PAUSE = 0.5
+
+
 def race(systems, epochs, repeats):
     """Fit every system for ``epochs`` epochs, in turn, ``repeats`` times.
 
@@ -225,6 +287,7 @@ def race(systems, epochs, repeats):
         # Rotate who goes first, so no system always follows the same one.
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(PAUSE)
             start = time.perf_counter()
             systems[name].fit(epochs)
             times[name].append((time.perf_counter() - start) / epochs)
@@ -232,6 +295,8 @@ def race(systems, epochs, repeats):
 
 
 def held_out_mse(system, X_test):
+    if isinstance(system, TorchChild):
+        return system.ask("mse")  # on the same test rows, generated there
     return float(np.mean((system.reconstruct(X_test) - X_test) ** 2))
 
 
@@ -250,6 +315,8 @@ def manifold_runs(X_train, X_test, ks, epochs, repeats):
             "matmuls alone float32": GemmFloor(X_train, k, np.float32),
             "matmuls alone float64": GemmFloor(X_train, k, np.float64),
         }
+        if importable("torch"):
+            systems["PyTorch float32"] = TorchChild(len(X_train), len(X_test), k)
         times = race(systems, epochs, repeats)
         for name, system in systems.items():
             seconds = float(np.median(times[name]))
@@ -262,8 +329,6 @@ def manifold_runs(X_train, X_test, ks, epochs, repeats):
             if not name.startswith("matmuls"):
                 row["mse"] = held_out_mse(system, X_test)
             results.append(row)
-        if importable("torch"):
-            results.append(torch_run(X_train.shape, X_test.shape, k, epochs, repeats))
         start = time.perf_counter()
         pca = PCA(n_components=k, random_state=SEED).fit(X_train)
         results.append(
@@ -280,38 +345,11 @@ def manifold_runs(X_train, X_test, ks, epochs, repeats):
         )
         if k == 8:
             latency = transform_latency(systems, pca, X_test)
+        if "PyTorch float32" in systems:
+            systems["PyTorch float32"].close()
         del systems
         gc.collect()
     return results, latency
-
-
-def torch_run(train_shape, test_shape, k, epochs, repeats):
-    """PyTorch in a process of its own, right after the others for this k.
-
-    Sharing a process would let PyTorch's OpenMP threads, which spin for a
-    while after each parallel region, steal the cores from OpenBLAS's (and
-    OpenBLAS's idle threads spin likewise), slowing whichever system follows.
-    """
-    command = [sys.executable, __file__, "--torch", str(k)]
-    command += ["--rows", str(train_shape[0]), "--test-rows", str(test_shape[0])]
-    command += ["--epochs", str(epochs), "--repeats", str(repeats)]
-    return child_report(command)
-
-
-def torch_child(args):
-    X_train, X_test = make_manifold(args.rows, args.test_rows)
-    k = args.torch
-    system = Torch(X_train, k, np.float32)
-    times = race({"PyTorch float32": system}, args.epochs, args.repeats)
-    seconds = float(np.median(times["PyTorch float32"]))
-    flops = flops_per_sample(units(X_train.shape[1], k)) * X_train.shape[0]
-    return {
-        "k": k,
-        "system": "PyTorch float32",
-        "seconds": seconds,
-        "gflops": flops / seconds / 1e9,
-        "mse": held_out_mse(system, X_test),
-    }
 
 
 def latency_targets(latency):
@@ -608,7 +646,7 @@ def main():
     parser.add_argument("--with-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch:
-        print(json.dumps(torch_child(args)))
+        torch_child(args)
         return
     if args.memory:
         system, dtype = args.memory
