@@ -138,8 +138,8 @@ def forward(X, coefs, intercepts, activations, out=None):
     coefs, intercepts, activations : lists, one entry per layer
     out : list of ndarray, optional
         One C-contiguous array of shape (n_samples, units[i + 1]) per layer to
-        write its output into, so that the training loop allocates nothing per
-        minibatch.
+        write its output into, so that the training loop allocates no layer
+        output per minibatch (only ReLU's boolean mask).
 
     Returns
     -------
