@@ -16,9 +16,11 @@ mean squared error in the units of X divided by ``PCA``'s at the same
   against the clean rows (denoising off the training distribution), k = 2, 8.
 
 Each row also gives the epochs that ``fit`` chose to train (0: the PCA start
-was kept) and the mean ``validation_gain_``. The targets below are checked at
-the end. Run ``python benchmarks/quality.py`` (about ten minutes on 2 cores,
-two fits at a time); the README and the docs quote its output.
+was kept), the share of the correction it kept (``correction_share_``) where
+that is not the whole of it, and the mean ``validation_gain_``. The targets
+below are checked at the end. Run ``python benchmarks/quality.py`` (about ten
+minutes on 2 cores, two fits at a time); the README and the docs quote its
+output.
 ``--early-stopping False`` measures the former default on the same splits
 (the targets are this default's), and ``--data digits`` (names separated by
 commas) restricts the data sets.
@@ -105,7 +107,7 @@ def case(name, k, seed, early_stopping):
         ]
     ratios = [mse(ae, X_in, X_test) / mse(pca, X_in, X_test) for X_in in inputs]
     r2 = worst_column_r2(ae, X_test) if name == "mixed_scales" else None
-    return ratios, ae.n_iter_, ae.validation_gain_, r2
+    return ratios, ae.n_iter_, ae.validation_gain_, r2, ae.correction_share_
 
 
 def worst_column_r2(model, X):
@@ -114,13 +116,15 @@ def worst_column_r2(model, X):
     return float(np.min(1 - residual / ((X - X.mean(axis=0)) ** 2).sum(axis=0)))
 
 
-def row(label, values, epochs=None, gains=None):
+def row(label, values, epochs=None, gains=None, shares=None):
     """One printed row: the value of each seed, their mean and worst, and flags."""
     cells = " ".join(f"{value:.3f}" for value in values)
     text = f"{label:<30} {cells}   mean {np.mean(values):.3f}"
     if epochs is not None:
         gain = "-" if None in gains else f"{np.mean(gains):.2f}"
         text += f"   epochs {epochs}  gain {gain}"
+    if shares is not None and any(0 < share < 1 for share in shares):
+        text += f"  shares {[f'{share:g}' for share in shares]}"
     if max(values) > CELL_LIMIT or round(np.mean(values), 2) > MEAN_LIMIT:
         text += "   <-- above PCA"
     return text
@@ -155,10 +159,11 @@ def main():
             current = name
         values = [ratios[0] for ratios, *_ in fits]
         epochs = [n_iter for _, n_iter, *_ in fits]
-        gains = [gain for *_, gain, _ in fits]
-        print(row(f"  k={k}", values, epochs, gains))
+        gains = [gain for _, _, gain, *_ in fits]
+        shares = [share for *_, share in fits]
+        print(row(f"  k={k}", values, epochs, gains, shares))
         if name == "mixed_scales":
-            r2 = " ".join(f"{r2:.3f}" for *_, r2 in fits)
+            r2 = " ".join(f"{r2:.3f}" for *_, r2, _ in fits)
             print(f"    {'worst column held-out R^2':<28} {r2}")
         worst_cell = max(worst_cell, (max(values), (name, k)))
         worst_mean = max(worst_mean, (float(np.mean(values)), (name, k)))
