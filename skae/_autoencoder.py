@@ -55,10 +55,12 @@ from ._pca import (
 from ._penalties import Penalties
 from ._scaling import carry_over, make_scales, match_axes
 from ._selection import (
+    SHARES,
     HeldOutMonitor,
     Monitors,
     as_of,
     pool,
+    shrunk,
     validation_folds,
     validation_split,
 )
@@ -468,6 +470,13 @@ class AutoencoderTransformer(
         against the PCA start, ``1 - best / start``; 0 when the PCA start was
         kept. None when "auto" did not choose.
 
+    correction_share_ : float or None
+        The share of the trained correction that ``early_stopping="auto"``
+        kept: 1 the whole of it, 0.75, 0.5 or 0.25 when only that share's
+        held-out gain was clear of noise (both corrections are multiplied by
+        it, so 0 would be PCA), 0 when the PCA start was kept. None when
+        "auto" did not choose.
+
     n_iter_ : int
         Number of epochs or L-BFGS iterations run, over all calls; with
         ``early_stopping="auto"`` those of the training on all rows, the
@@ -556,19 +565,30 @@ class AutoencoderTransformer(
     training rows from each fold's own PCA, every epoch is scored on the
     fold's held-out rows (epoch 0 being PCA), the folds' errors are pooled,
     and the number of epochs of lowest pooled error is trained on all rows,
-    if its gain over PCA exceeds 2.5 standard errors of the rows' gains; else
-    ``fit`` keeps PCA. Folds rather than one split, because a hundred rows
-    hold out ten, too few to tell a gain from noise; as many folds as hold out
-    300 rows, so that large data sets need one and pay little. A length
-    rather than a shrinkage of the correction, because training on all rows
-    to the best held-out epoch costs less than training until the training
-    loss stops improving. On data that needs one fold (3 000 rows and more),
-    the fold's best epoch is the model, as ``early_stopping=True`` keeps its
-    split (its PCA start that of the fold's training rows): a refit would
-    double the cost for a tenth more rows. L-BFGS, which cannot return to
-    its best iteration, refits. The margin of 2.5 standard errors, because the
-    lowest point of a noisy curve flatters it: with smaller margins, small
-    data sets came out worse than PCA on held-out rows. The alternatives,
+    if its gain over PCA exceeds 2.5 standard errors of the rows' gains. If
+    it does not, the folds have also scored the correction shrunk to 0.75,
+    0.5 and 0.25 of itself at every epoch (PCA being 0); of these, the one
+    whose gain exceeds 2.87 standard errors by most is kept
+    (``correction_share_``): a smaller share gains less, but its gain varies
+    less from row to row, so it can be told from noise on rows with heavy
+    tails; 2.87 rather than 2.5 because three more tries give noise three
+    more chances (Bonferroni). Else ``fit`` keeps PCA. Folds rather than one
+    split, because a hundred rows hold out ten, too few to tell a gain from
+    noise; as many folds as hold out 300 rows, so that large data sets need
+    one and pay little. A length
+    first and a shrinkage only where the whole correction is not clear of
+    noise: training on all rows to the best held-out epoch costs less than
+    training until the training loss stops improving, and a correction that
+    is clear of noise is kept whole, as it was trained. On data that needs
+    one fold (3 000 rows and more), the fold's best epoch is the model, as
+    ``early_stopping=True`` keeps its split (its PCA start that of the
+    fold's training rows): a refit would double the cost for a tenth more
+    rows, and only the whole correction is scored (a share's best epoch may
+    be another, which would need that refit). L-BFGS, which cannot return
+    to its best iteration, refits. The margin
+    of 2.5 standard errors, because the lowest point of a noisy curve
+    flatters it: with smaller margins, small data sets came out worse than
+    PCA on held-out rows. The alternatives,
     ``early_stopping=True`` (one split, MLPRegressor's) and ``False`` (the
     former default), are measured in the :ref:`user guide
     <early_stopping>`.
@@ -993,6 +1013,7 @@ class AutoencoderTransformer(
                 )  # fmt: skip
         if selection is not None:
             selection.record(history)
+            network = shrunk(network, selection.share)
         self._store(network, history, stats, axes)
         self._random_state = random_state
         tasks.end()
@@ -1370,7 +1391,8 @@ class AutoencoderTransformer(
         if self.verbose:
             print(
                 f"Cross-validation over {len(runs)} folds chose "
-                f"{selection.n_epochs} epochs (0: the PCA start)."
+                f"{selection.n_epochs} epochs (0: the PCA start), keeping "
+                f"{selection.share:g} of the correction."
             )
         return selection
 
@@ -1399,6 +1421,7 @@ class AutoencoderTransformer(
             network,
             self.n_iter_no_change,
             self.tol * network.scales.tolerance_unit,
+            SHARES if tasks is None else SHARES[:1],
         )
         rows, watch = (train, None), monitor
         if tasks is not None:

@@ -49,6 +49,7 @@ class History:
     n_iter: int = 0
     t: int = 0
     validation_gain: float | None = None
+    correction_share: float | None = None
 
 
 @dataclass

@@ -36,6 +36,10 @@ SETTINGS = {
     "0.3",  # code_weight's default; 30 % held out
     "1.5",  # the outlier rule's interquartile multiple
     "2.5",  # standard errors a gain must clear
+    "0.75",  # the shares of the correction that early_stopping="auto" scores
+    "0.5",
+    "0.25",
+    "2.87",  # standard errors a share's gain must clear
 }
 
 _MARKER = re.compile(r"^\s*(?:\.\.|<!--) quoted from: (?P<files>[^>]+?)\s*(?:-->)?$")

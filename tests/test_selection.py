@@ -6,15 +6,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import make_swiss_roll
+from sklearn.datasets import load_breast_cancer, make_swiss_roll
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
 from skae import AutoencoderTransformer
+from skae._evaluation import decode, encode
 from skae._selection import (
     MIN_VALIDATION_ROWS,
+    SHARES,
     HeldOutMonitor,
     pool,
+    shrunk,
     validation_folds,
 )
 
@@ -41,10 +45,11 @@ def test_too_few_rows_make_no_fold():
 
 
 class _Curve:
-    """A monitor as pool reads it, from given per-epoch sums."""
+    """A monitor as pool reads it, from given per-epoch sums (of each share)."""
 
-    def __init__(self, sums, squares, weights):
-        self.sums, self.squares, self.weights = sums, squares, np.asarray(weights)
+    def __init__(self, sums, squares, weights, shares=(1.0,)):
+        self.sums, self.squares = np.c_[sums], np.c_[squares]
+        self.weights, self.shares = np.asarray(weights), shares
 
 
 def test_pool_carries_a_stopped_fold_forward_and_takes_the_minimum():
@@ -65,6 +70,37 @@ def test_pool_keeps_pca_when_the_gain_is_within_its_noise():
     assert pool([steady]).n_epochs == 1
 
 
+def test_pool_keeps_a_share_of_the_correction_whose_gain_clears_the_noise():
+    # The whole correction's mean row error falls by 0.1 with rows moved by
+    # +-1 (no evidence); half of it falls by 0.06 with every row moved alike;
+    # a quarter's by 0.03 with rows moved by +-0.07.
+    n_rows = 10
+    sums = [[10.0] * 3, [9.0, 9.4, 9.7]]
+    squares = [[0.0] * 3, [n_rows * 1.01, n_rows * 0.06**2 * 1.01, n_rows * 0.005]]
+    curve = _Curve(sums, squares, np.ones(n_rows), shares=(1.0, 0.5, 0.25))
+    selection = pool([curve])
+    assert (selection.n_epochs, selection.share) == (1, 0.5)
+    assert_allclose(selection.curve, [1.0, 0.94])
+    # Whenever the whole correction clears the noise, it is kept whole.
+    squares[1][0] = n_rows * 0.1**2 * 1.01
+    curve = _Curve(sums, squares, np.ones(n_rows), shares=(1.0, 0.5, 0.25))
+    assert pool([curve]).share == 1.0
+
+
+def test_a_share_of_0_is_pca_and_a_share_of_1_the_model(digits):
+    ae = AutoencoderTransformer(
+        2, hidden_layer_sizes=(8,), max_iter=3, early_stopping=False, random_state=0
+    ).fit(digits)
+    network = ae._network()
+    assert shrunk(network, 1.0) is network
+    pca = PCA(2).fit(digits)
+    assert_allclose(
+        decode(encode(digits, shrunk(network, 0.0)), shrunk(network, 0.0)),
+        pca.inverse_transform(pca.transform(digits)),
+        atol=1e-8,
+    )
+
+
 def test_pool_never_chooses_epochs_that_are_worse_than_pca():
     worse = _Curve([1.0, 1.5, 2.0], [0.0, 0.5, 2.0], [1, 1])
     selection = pool([worse])
@@ -77,11 +113,12 @@ def test_monitor_stops_after_patience_epochs_without_gain(digits):
         2, hidden_layer_sizes=(8,), max_iter=1, early_stopping=False, random_state=0
     ).fit(digits)
     network = ae._network()
-    monitor = HeldOutMonitor(digits, np.arange(50), None, network, 2, 0.0)
+    monitor = HeldOutMonitor(digits, np.arange(50), None, network, 2, 0.0, SHARES)
     assert not monitor.end(lambda copied=True: (network, None))
     assert monitor.end(lambda copied=True: (network, None))  # two epochs without a gain
-    assert_allclose(monitor.sums, [monitor.sums[0]] * 3)
-    assert monitor.squares == [0.0, 0.0, 0.0]
+    # The whole correction's column: the start's network, scored three times.
+    assert_allclose(np.array(monitor.sums)[:, 0], monitor.sums[0][0])
+    assert_array_equal(np.array(monitor.squares)[:, 0], 0.0)
 
 
 def _linear_data(n_samples, seed=0):
@@ -96,7 +133,7 @@ def test_auto_keeps_pca_where_the_data_is_linear():
     X = _linear_data(120)
     ae = AutoencoderTransformer(2, random_state=0).fit(X)
     assert ae.n_iter_ == 0
-    assert ae.validation_gain_ == 0
+    assert ae.validation_gain_ == 0 and ae.correction_share_ == 0
     assert ae.loss_curve_ == []
     pca = PCA(2).fit(X)
     X_new = _linear_data(50, seed=1)
@@ -113,6 +150,7 @@ def test_auto_keeps_the_correction_where_the_data_is_not_linear():
     ae.fit(X)
     assert ae.n_iter_ > 0
     assert ae.validation_gain_ > 0.5
+    assert ae.correction_share_ == 1.0
     assert len(ae.validation_scores_) >= ae.n_iter_
     assert ae.best_validation_score_ == pytest.approx(
         ae.validation_scores_[ae.n_iter_ - 1]
@@ -158,6 +196,21 @@ def test_auto_works_with_float32_sparse_and_weights(digits):
     assert np.all(np.isfinite(weighted.validation_scores_))
 
 
+def test_auto_keeps_a_share_of_the_correction_where_only_it_is_clear_of_noise():
+    # Raw breast_cancer at 2 components: the whole correction's held-out gain
+    # is within 2.5 standard errors (a few rows of large area dominate it),
+    # half of it is not; on the rows held out here it beats PCA.
+    X = load_breast_cancer().data
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    ae = AutoencoderTransformer(2, random_state=0).fit(X_train)
+    assert 0 < ae.correction_share_ < 1 and ae.n_iter_ > 0
+    assert ae.validation_gain_ > 0
+    pca = PCA(2).fit(X_train)
+    assert -ae.score(X_test) < 0.9 * np.mean(
+        (pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2
+    )
+
+
 def test_early_stopping_false_trains_on_every_row_without_validation(digits):
     ae = AutoencoderTransformer(
         4, hidden_layer_sizes=(16,), max_iter=5, early_stopping=False, random_state=0
@@ -166,6 +219,7 @@ def test_early_stopping_false_trains_on_every_row_without_validation(digits):
         ae.fit(digits)
     assert ae.n_iter_ == 5
     assert ae.validation_scores_ is None and ae.validation_gain_ is None
+    assert ae.correction_share_ is None
 
 
 def test_a_kept_start_that_is_exact_gains_nothing():
@@ -187,6 +241,7 @@ def test_a_single_fold_of_many_rows_is_kept_at_its_best_epoch():
     ae = AutoencoderTransformer(2, **params).fit(X)
     assert ae.n_iter_ > 0
     assert ae.n_samples_ == 3600  # the PCA start of the fold's training rows
+    assert ae.correction_share_ == 1.0  # a single fold scores the whole alone
     assert len(ae.loss_curve_) == ae.n_iter_ and ae.t_ == 3600 * ae.n_iter_
     assert ae.best_validation_score_ == ae.validation_scores_[ae.n_iter_ - 1]
     assert ae.best_validation_score_ == max(ae.validation_scores_)
