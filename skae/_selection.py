@@ -270,10 +270,10 @@ def pool(monitors):
     # The sums, not the curve: the first epoch of least error, as a monitor
     # that keeps its best weights counts it, whatever the division rounds.
     best = np.argmin(sums, axis=0)
-    shares = np.arange(sums.shape[1])
-    gain = curves[0] - curves[best, shares]
-    spread = np.maximum(squares[best, shares] / total - gain**2, 0.0)
-    z_scores = np.where(shares == 0, Z_SCORE, SHARE_Z_SCORE)
+    columns = np.arange(sums.shape[1])  # one per share, the whole first
+    gain = curves[0] - curves[best, columns]
+    spread = np.maximum(squares[best, columns] / total - gain**2, 0.0)
+    z_scores = np.where(columns == 0, Z_SCORE, SHARE_Z_SCORE)
     margin = gain - z_scores * np.sqrt(spread * (weights @ weights)) / total
     kept = 0 if margin[0] > 0 else int(np.argmax(margin))
     if margin[kept] <= 0:
