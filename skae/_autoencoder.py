@@ -575,23 +575,21 @@ class AutoencoderTransformer(
     more chances (Bonferroni). Else ``fit`` keeps PCA. Folds rather than one
     split, because a hundred rows hold out ten, too few to tell a gain from
     noise; as many folds as hold out 300 rows, so that large data sets need
-    one and pay little. A length
-    first and a shrinkage only where the whole correction is not clear of
-    noise: training on all rows to the best held-out epoch costs less than
-    training until the training loss stops improving, and a correction that
-    is clear of noise is kept whole, as it was trained. On data that needs
-    one fold (3 000 rows and more), the fold's best epoch is the model, as
-    ``early_stopping=True`` keeps its split (its PCA start that of the
-    fold's training rows): a refit would double the cost for a tenth more
-    rows, and only the whole correction is scored (a share's best epoch may
-    be another, which would need that refit). L-BFGS, which cannot return
-    to its best iteration, refits. The margin
-    of 2.5 standard errors, because the lowest point of a noisy curve
+    one and pay little. A length first and a shrinkage only where the whole
+    correction is not clear of noise: training on all rows to the best
+    held-out epoch costs less than training until the training loss stops
+    improving, and a correction that is clear of noise is kept whole, as it
+    was trained. On data that needs one fold (3 000 rows and more), the
+    fold's best epoch is the model, as ``early_stopping=True`` keeps its
+    split (its PCA start that of the fold's training rows): a refit would
+    double the cost for a tenth more rows, and only the whole correction is
+    scored (a share's best epoch may be another, which would need that
+    refit). L-BFGS, which cannot return to its best iteration, refits. The
+    margin of 2.5 standard errors, because the lowest point of a noisy curve
     flatters it: with smaller margins, small data sets came out worse than
-    PCA on held-out rows. The alternatives,
-    ``early_stopping=True`` (one split, MLPRegressor's) and ``False`` (the
-    former default), are measured in the :ref:`user guide
-    <early_stopping>`.
+    PCA on held-out rows. The alternatives, ``early_stopping=True`` (one
+    split, MLPRegressor's) and ``False`` (the former default), are measured
+    in the :ref:`user guide <early_stopping>`.
 
     **Why this design.** ``python benchmarks/design.py`` measures each choice
     of the network against its alternative: two hidden layers of 128 units

@@ -80,10 +80,10 @@ SHARES = (1.0, 0.75, 0.5, 0.25)
 def shrunk(network, share):
     """``network`` with both corrections times ``share``: 0 gives its PCA, 1 itself.
 
-    Only a network with PCA's linear decoder has PCA at share 0; the others
-    are returned as they are.
+    Below 1, for a network with PCA's linear decoder only (the others have
+    no PCA to shrink towards, and their monitors score the whole alone).
     """
-    if share == 1 or not network.linear_decoder:
+    if share == 1:
         return network
     scales = network.scales
     return replace(
