@@ -189,7 +189,10 @@ class AutoencoderTransformer(
         PCA does, except that data of at most 1000 columns (dense with at
         least as many rows, sparse with any) takes "covariance_eigh" (in
         float64 from centred chunks, so that sparse and dense data give the
-        same start), and sparse data wider than that "arpack". "full" needs dense X;
+        same start; where columns in mixed units leave axes the rows span
+        below the scatter's round-off, from the singular values of the
+        centred rows, as "full"), and sparse data wider than that "arpack".
+        "full" needs dense X;
         "randomized" also takes sparse X. ARPACK runs with PCA's default
         tolerance, 0: ``tol`` is training's.
 

@@ -159,9 +159,7 @@ def moments(X, rows=None, sample_weight=None, scatter=True):
     X, of which those of weight 0 are left out; at least one of ``rows`` must
     have a positive weight.
     """
-    rows = np.arange(X.shape[0]) if rows is None else rows
-    if sample_weight is not None:
-        rows = rows[sample_weight[rows] > 0]
+    rows = _kept_rows(X.shape[0], rows, sample_weight)
     total = None
     for batch in gen_batches(rows.shape[0], _MOMENT_ROWS):
         chunk = rows[batch]
@@ -169,6 +167,12 @@ def moments(X, rows=None, sample_weight=None, scatter=True):
         stats = _chunk_moments(X[chunk], weights, scatter)
         total = stats if total is None else merge(total, stats)
     return total
+
+
+def _kept_rows(n_samples, rows, sample_weight):
+    """``rows`` (all by default) less those of weight 0, which count for nothing."""
+    rows = np.arange(n_samples) if rows is None else rows
+    return rows if sample_weight is None else rows[sample_weight[rows] > 0]
 
 
 def _merge_factors(old, new, delta, rank):
@@ -515,9 +519,13 @@ def fit_axes(X, n_components, svd_solver, options, rows=None, sample_weight=None
     scatter = solver == "covariance_eigh"
     stats = moments(X, rows, sample_weight, scatter=scatter)
     check_n_components(n_components, solver, stats.n_rows, X.shape[1])
+    eps = np.finfo(X.dtype).eps
     if scatter:
-        eps = np.finfo(X.dtype).eps
-        return stats, principal_axes(stats, n_components, solver, eps)
+        axes = principal_axes(stats, n_components, solver, eps)
+        if svd_solver == "auto" and _lost_to_round_off(axes, stats):
+            variance, vt = _spectrum(X, stats, rows, sample_weight)
+            axes = _axes(variance, vt, stats, n_components, solver, eps, squared=True)
+        return stats, axes
     weights = _row_weights(X.shape[0], rows, sample_weight)
     if solver == "full":
         centred = _centred_copy(X, stats.mean, rows, sample_weight)
@@ -530,8 +538,41 @@ def fit_axes(X, n_components, svd_solver, options, rows=None, sample_weight=None
     # What partial_fit continues from: exact for "full", the top for the others.
     stats.factor = singular_values[:, None] * vt.astype(np.float64)
     variance = singular_values**2 / variance_denominator(stats.n_samples)
-    eps = np.finfo(X.dtype).eps
     return stats, _axes(variance, vt, stats, n_components, solver, eps, squared=True)
+
+
+def _lost_to_round_off(axes, stats):
+    """Whether axes the rows can span came out as round-off of the scatter.
+
+    A scatter's eigenvalues are accurate to about eps times the largest: in
+    mixed units (a column in the tens of millions beside columns near 1, as
+    a stock's volume beside its prices) the small columns' variances are
+    below that, and their axes are lost although the rows span them.
+    """
+    rank_bound = min(stats.n_rows - 1, stats.mean.shape[0])
+    return bool(np.any(axes.explained_variance[:rank_bound] == 0))
+
+
+def _spectrum(X, stats, rows=None, sample_weight=None):
+    """Variances and axes (rows of ``vt``) from the singular values of the
+    centred rows, whose squares resolve variances eps**2 times the largest.
+
+    The SVD is that of the triangular factor of the centred rows' QR, which
+    has their singular values and is accumulated a chunk of rows at a time
+    (as :func:`moments`), so that X is not copied whole.
+    """
+    rows = _kept_rows(X.shape[0], rows, sample_weight)
+    factor = np.zeros((0, X.shape[1]))
+    for batch in gen_batches(rows.shape[0], _MOMENT_ROWS):
+        chunk = X[rows[batch]]
+        chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+        centred = np.subtract(chunk, stats.mean, dtype=np.float64)
+        if sample_weight is not None:
+            centred *= np.sqrt(sample_weight[rows[batch]])[:, None]
+        stacked = np.vstack([factor, centred])
+        factor = linalg.qr(stacked, mode="r", check_finite=False)[0]
+    _, singular_values, vt = linalg.svd(factor, full_matrices=False)
+    return singular_values**2 / variance_denominator(stats.n_samples), vt
 
 
 def _row_weights(n_samples, rows, sample_weight):

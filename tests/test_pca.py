@@ -12,6 +12,7 @@ import skae._pca
 from skae import AutoencoderTransformer
 from skae._pca import (
     choose_solver,
+    fit_axes,
     merge,
     moments,
     principal_axes,
@@ -76,6 +77,51 @@ def test_principal_axes_are_pcas(X, n_components):
     assert_allclose(
         axes.residual_variance, residual.var(axis=0, ddof=1), rtol=1e-7, atol=1e-9
     )
+
+
+def stock_days(n_days=65, seed=0):
+    """A stock's open, high, low, close and volume: prices near 30 that move
+    by cents, a volume of tens of millions (as matplotlib's msft.csv)."""
+    rng = np.random.RandomState(seed)
+    close = 28 + np.cumsum(rng.normal(scale=0.3, size=n_days))
+    prices = close[:, None] + rng.normal(scale=0.2, size=(n_days, 4))
+    volume = 6e7 + 1.5e7 * rng.normal(size=n_days)
+    return np.column_stack([prices, volume])
+
+
+@pytest.mark.parametrize("n_components", [3, 4])
+def test_auto_keeps_the_axes_that_mixed_units_hide_from_the_scatter(n_components):
+    # The scatter's eigenvalues are accurate to about 1e-16 times the volume's
+    # variance (2e14), more than the prices' variances beyond the first: from
+    # it, the third and fourth axes came out as zero.
+    X = stock_days()
+    pca = PCA(n_components, svd_solver="full").fit(X)
+    _, axes = fit_axes(X, n_components, "auto", {})
+    assert_allclose(axes.explained_variance, pca.explained_variance_, rtol=1e-6)
+    assert_allclose(np.abs(axes.components), np.abs(pca.components_), atol=1e-6)
+
+
+@pytest.mark.parametrize("n_components", [2, 3, 4])
+def test_mixed_units_held_out_error_is_pcas(n_components):
+    X = stock_days()
+    model = AutoencoderTransformer(n_components, random_state=0).fit(X[:45])
+    pca = PCA(n_components, svd_solver="full").fit(X[:45])
+    errors = [np.mean((m.inverse_transform(m.transform(X[45:])) - X[45:]) ** 2)
+              for m in (model, pca)]  # fmt: skip
+    assert errors[0] <= errors[1] * 1.001
+
+
+def test_the_exact_spectrum_weighs_and_selects_rows_as_the_scatter():
+    X = stock_days(200)
+    weights = np.random.RandomState(1).randint(0, 3, size=200).astype(float)
+    rows = np.arange(0, 200, 2)
+    _, weighted = fit_axes(X, 4, "auto", {}, rows, weights)
+    repeated = X[rows].repeat(weights[rows].astype(int), axis=0)
+    _, expected = fit_axes(repeated, 4, "auto", {})
+    assert_allclose(weighted.explained_variance, expected.explained_variance, rtol=1e-6)
+    _, sparse = fit_axes(sp.csr_array(X[rows]), 4, "auto", {})
+    _, dense = fit_axes(X[rows], 4, "auto", {})
+    assert_allclose(sparse.explained_variance, dense.explained_variance, rtol=1e-9)
 
 
 def test_more_components_than_features_are_zero(X):
