@@ -564,11 +564,7 @@ def _spectrum(X, stats, rows=None, sample_weight=None):
     rows = _kept_rows(X.shape[0], rows, sample_weight)
     factor = np.zeros((0, X.shape[1]))
     for batch in gen_batches(rows.shape[0], _MOMENT_ROWS):
-        chunk = X[rows[batch]]
-        chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-        centred = np.subtract(chunk, stats.mean, dtype=np.float64)
-        if sample_weight is not None:
-            centred *= np.sqrt(sample_weight[rows[batch]])[:, None]
+        centred = _centred_copy(X, stats.mean, rows[batch], sample_weight, np.float64)
         stacked = np.vstack([factor, centred])
         factor = linalg.qr(stacked, mode="r", check_finite=False)[0]
     _, singular_values, vt = linalg.svd(factor, full_matrices=False)
@@ -584,12 +580,18 @@ def _row_weights(n_samples, rows, sample_weight):
     return weights
 
 
-def _centred_copy(X, mean, rows, sample_weight):
-    """``sqrt(w) (X[rows] - mean)``, dense, in the dtype of X (for "full")."""
+def _centred_copy(X, mean, rows, sample_weight, dtype=None):
+    """``sqrt(w) (X[rows] - mean)``, dense, in ``dtype`` (that of X by default).
+
+    X may be sparse: only its ``rows`` are made dense.
+    """
+    dtype = X.dtype if dtype is None else dtype
     rows = np.arange(X.shape[0]) if rows is None else rows
-    centred = np.asarray(X[rows], dtype=X.dtype) - mean.astype(X.dtype)
+    part = X[rows]
+    part = part.toarray() if sp.issparse(part) else np.asarray(part, dtype=dtype)
+    centred = np.subtract(part, mean.astype(dtype), dtype=dtype)
     if sample_weight is not None:
-        centred *= np.sqrt(sample_weight[rows]).astype(X.dtype)[:, None]
+        centred *= np.sqrt(sample_weight[rows]).astype(dtype)[:, None]
     return centred
 
 
